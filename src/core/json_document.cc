@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/problem.h"
 
 namespace gatehouse::core {
 namespace {
@@ -185,6 +186,53 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   buffer << in.rdbuf();
   if (in.bad()) return absl::InternalError(absl::StrCat(path, ": read failed"));
   return buffer.str();
+}
+
+}  // namespace gatehouse::core
+
+namespace gatehouse::core {
+
+std::vector<std::pair<std::string, const nlohmann::json*>> DocumentObjects(
+    const nlohmann::json& doc, ProblemList& problems) {
+  std::vector<std::pair<std::string, const nlohmann::json*>> out;
+  auto add_array = [&](const nlohmann::json& array, const std::string& prefix) {
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      std::string pointer = prefix + "/" + std::to_string(i);
+      if (array[i].is_object()) {
+        out.emplace_back(pointer, &array[i]);
+      } else {
+        problems.AddError(pointer, "expected an object, found " + std::string(array[i].type_name()));
+      }
+    }
+  };
+  if (doc.is_array()) {
+    add_array(doc, "");
+  } else if (doc.is_object()) {
+    auto value = doc.find("value");
+    if (value != doc.end() && value->is_array() && !doc.contains("id")) {
+      add_array(*value, "/value");
+    } else {
+      out.emplace_back("", &doc);
+    }
+  } else {
+    problems.AddError("", "expected an object, an array of objects or {\"value\": [...]}, found " +
+                              std::string(doc.type_name()));
+  }
+  return out;
+}
+
+std::string StringMember(const nlohmann::json& value, std::string_view key,
+                         const std::string& pointer, ProblemList& problems) {
+  auto it = value.find(key);
+  if (it == value.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  problems.AddError(pointer + "/" + JsonPointerToken(key),
+                    "expected a string, found " + std::string(it->type_name()));
+  return "";
+}
+
+bool IsODataAnnotation(std::string_view key) {
+  return key.find("@odata.") != std::string_view::npos || (!key.empty() && key[0] == '#');
 }
 
 }  // namespace gatehouse::core

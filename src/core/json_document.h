@@ -35,3 +35,23 @@ bool ReadTokenList(const nlohmann::json& value, std::vector<std::string>& out);
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
 }  // namespace gatehouse::core
+
+namespace gatehouse::core {
+
+// The objects a Graph-shaped file holds: one object, an array of objects, or {"value": [...]}.
+// Each comes with its JSON pointer in the document ("", "/3", "/value/3"). Elements that are not
+// objects are reported in `problems`.
+class ProblemList;
+std::vector<std::pair<std::string, const nlohmann::json*>> DocumentObjects(
+    const nlohmann::json& doc, ProblemList& problems);
+
+// Returns the string at `value[key]` or "" when absent/null; reports a problem (pointer
+// `pointer`/key) when the value has another type.
+std::string StringMember(const nlohmann::json& value, std::string_view key,
+                         const std::string& pointer, ProblemList& problems);
+
+// True for keys that carry OData annotations rather than data ("@odata.type",
+// "includeUsers@odata.type", "#microsoft.graph.restore").
+bool IsODataAnnotation(std::string_view key);
+
+}  // namespace gatehouse::core

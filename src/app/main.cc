@@ -1,0 +1,23 @@
+// The `gatehouse` executable: argument parsing and wiring only.
+#include "CLI/CLI.hpp"
+#include "app/ca_commands.h"
+#ifdef GATEHOUSE_HAS_COMPLIANCE_COMMAND
+#include "app/compliance_command.h"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"Gatehouse: Conditional Access and device compliance"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  gatehouse::app::AddCaCommands(app, exit_code);
+#ifdef GATEHOUSE_HAS_COMPLIANCE_COMMAND
+  gatehouse::app::AddComplianceCommands(app);
+#endif
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : (e.get_exit_code() == 1 ? 1 : 2);
+  }
+  return exit_code;
+}
