@@ -5,7 +5,7 @@
 namespace gatehouse::ca {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json GrantTokens(const Policy& policy) {
   json tokens = json::array();

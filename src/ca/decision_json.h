@@ -13,12 +13,12 @@ enum class TraceDetail {
   kCompact,  // only policies whose result is not notApplied / notEnabled / reportOnlyNotApplied
 };
 
-nlohmann::json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
+nlohmann::ordered_json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
                               TraceDetail detail);
 
 // {"value": [policy JSON + "policyApplies" + "analysisReasons"...]}. With applied_only, only
 // policies that apply are listed.
-nlohmann::json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision,
+nlohmann::ordered_json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision,
                             bool applied_only);
 
 // The first failed condition in What If order, as Graph's analysisReasons token; "notSet" when
@@ -26,8 +26,8 @@ nlohmann::json WhatIfToJson(const CompiledPolicySet& policies, const Decision& d
 const char* AnalysisReason(const Policy& policy, const PolicyTrace& trace);
 
 // Graph spellings of a control set in prompt order ("mfa", "compliantDevice", ...).
-nlohmann::json ControlsToJson(std::uint32_t controls);
+nlohmann::ordered_json ControlsToJson(std::uint32_t controls);
 
-nlohmann::json SessionControlsToJson(const SessionControls& session);
+nlohmann::ordered_json SessionControlsToJson(const SessionControls& session);
 
 }  // namespace gatehouse::ca
