@@ -18,3 +18,12 @@ bash scripts/install-deps.sh
 bash scripts/build.sh -DGATEHOUSE_WERROR=ON -DGATEHOUSE_SHARED_DATA="$shared_data"
 cd build
 ctest --output-on-failure -j "$(nproc)"
+
+# Fuzz smoke run: every libFuzzer target for a short while on its checked-in corpus
+# (clang build in its own folder; `ctest -L fuzz`).
+cd ..
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DGATEHOUSE_FUZZ=ON -DGATEHOUSE_BENCH=OFF -DGATEHOUSE_WERROR=ON >/dev/null
+fuzz_targets=$(cmake --build build-fuzz --target help | grep -oE '^[a-z_]+_fuzz' | sort -u)
+cmake --build build-fuzz -j "$(nproc)" --target $fuzz_targets
+ctest --test-dir build-fuzz -L fuzz --output-on-failure -j "$(nproc)"
