@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "app/tenant_bundle.h"
 #include "ca/decision_json.h"
+#include "ca/sign_in_log.h"
 #include "ca/sign_in_request.h"
 #include "core/json_document.h"
 #include "nlohmann/json.hpp"
@@ -72,6 +73,19 @@ std::optional<LoadedTenant> LoadTenant(const CaCommandOptions& options, std::ost
   return loaded;
 }
 
+// A request's own ids when it carries them ("requestId", "correlationId"), else ones derived
+// from its position in the input, so replays are reproducible.
+ca::SignInLogIds LogIds(const json& body, std::size_t line_number) {
+  auto text = [&](const char* key, std::string fallback) {
+    auto it = body.find(key);
+    return it != body.end() && it->is_string() ? it->get<std::string>() : fallback;
+  };
+  ca::SignInLogIds ids;
+  ids.id = text("requestId", "signin-" + std::to_string(line_number));
+  ids.correlation_id = text("correlationId", ids.id);
+  return ids;
+}
+
 }  // namespace
 
 int RunWhatIf(const CaCommandOptions& options, CommandStreams io) {
@@ -117,7 +131,12 @@ int RunEvaluate(const CaCommandOptions& options, CommandStreams io) {
     PrintProblems(problems, options.input, io.err);
     if (!request.ok()) return 1;
     ca::Decision decision = set.Evaluate(request->context);
-    io.out << ca::DecisionToJson(set, decision, ca::TraceDetail::kFull).dump(2) << '\n';
+    if (options.sign_in_log) {
+      io.out << ca::SignInLogRecord(set, request->context, decision, LogIds(*body, 1)).dump(2)
+             << '\n';
+    } else {
+      io.out << ca::DecisionToJson(set, decision, ca::TraceDetail::kFull).dump(2) << '\n';
+    }
     return 0;
   }
 
@@ -162,7 +181,12 @@ int RunEvaluate(const CaCommandOptions& options, CommandStreams io) {
       continue;
     }
     set.Evaluate(request->context, decision);
-    io.out << ca::DecisionToJson(set, decision, detail).dump() << '\n';
+    if (options.sign_in_log) {
+      io.out << ca::SignInLogRecord(set, request->context, decision, LogIds(*body, line_number)).dump()
+             << '\n';
+    } else {
+      io.out << ca::DecisionToJson(set, decision, detail).dump() << '\n';
+    }
   }
   return exit_code;
 }
@@ -205,6 +229,8 @@ void AddCaCommands(CLI::App& root, int& exit_code) {
                                      "JSON Lines file of sign-ins, - for stdin (one decision per line)");
   single->excludes(batch);
   evaluate->add_flag("--full-trace", options->full_trace, "batch mode: list every policy");
+  evaluate->add_flag("--sign-in-log", options->sign_in_log,
+                     "print Graph signIn log records (with the full trace) instead of decisions");
   evaluate->add_option("--geoip", options->geoip_database, "MaxMind country database (.mmdb)");
   evaluate->callback([options, io, batch, &exit_code] {
     if (options->input.empty()) throw CLI::RequiredError("--signin or --signins");

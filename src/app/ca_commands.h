@@ -23,6 +23,7 @@ struct CaCommandOptions {
   std::string input;          // request / sign-in file, "-" for standard input
   bool batch = false;         // evaluate --signins: one JSON object per line
   bool full_trace = false;    // batch mode: list every policy
+  bool sign_in_log = false;   // print Graph signIn log records instead of decisions
   std::string geoip_database; // optional MaxMind country DB
 };
 

@@ -1,18 +1,14 @@
 // The `gatehouse` executable: argument parsing and wiring only.
 #include "CLI/CLI.hpp"
 #include "app/ca_commands.h"
-#ifdef GATEHOUSE_HAS_COMPLIANCE_COMMAND
 #include "app/compliance_command.h"
-#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"Gatehouse: Conditional Access and device compliance"};
   app.require_subcommand(1);
   int exit_code = 0;
   gatehouse::app::AddCaCommands(app, exit_code);
-#ifdef GATEHOUSE_HAS_COMPLIANCE_COMMAND
   gatehouse::app::AddComplianceCommands(app);
-#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
