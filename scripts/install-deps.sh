@@ -6,10 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libabsl-dev libre2-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libmaxminddb-dev libsqlite3-dev libssl-dev
+  libmaxminddb-dev libsqlite3-dev libssl-dev libargon2-dev
+  libboost1.74-dev libboost-system1.74-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  libmaxmind-db-writer-perl mmdb-bin
+  libmaxmind-db-writer-perl mmdb-bin wrk prometheus
 )
 
 missing=()
