@@ -30,23 +30,6 @@ std::vector<fs::path> JsonFiles(const fs::path& dir) {
   return files;
 }
 
-// Reads and parses one file; problems go to `problems` under the file's relative name.
-std::optional<json> ReadDocument(const fs::path& root, const fs::path& file,
-                                 core::ProblemList& problems) {
-  std::string name = fs::relative(file, root).string();
-  auto bytes = core::ReadFileToString(file.string());
-  if (!bytes.ok()) {
-    problems.Add({core::Severity::kError, name, "", std::string(bytes.status().message())});
-    return std::nullopt;
-  }
-  auto doc = core::ParseJsonDocument(*bytes);
-  if (!doc.ok()) {
-    problems.Add({core::Severity::kError, name, "", std::string(doc.status().message())});
-    return std::nullopt;
-  }
-  return std::move(*doc);
-}
-
 void WarnUnknownReferences(const TenantBundle& bundle, core::ProblemList& problems,
                            const std::vector<std::string>& policy_files) {
   const directory::DirectorySnapshot& dir = *bundle.directory;
@@ -99,82 +82,83 @@ void WarnUnknownReferences(const TenantBundle& bundle, core::ProblemList& proble
 
 }  // namespace
 
-absl::StatusOr<TenantBundle> LoadTenantBundle(const std::string& dir) {
-  std::error_code ec;
-  fs::path root(dir);
-  if (!fs::is_directory(root, ec)) {
-    return absl::NotFoundError("tenant bundle '" + dir + "' is not a folder");
-  }
+struct TenantBuilder::State {
   TenantBundle bundle;
-  core::ProblemList& problems = bundle.problems;
+  directory::DirectoryBuilder directory;
+  std::vector<std::string> policy_sources;
+};
 
-  // Directory.
-  directory::DirectoryBuilder builder;
-  struct DirectoryFile {
-    const char* name;
-    void (*read)(const json&, directory::DirectoryBuilder&, core::ProblemList&);
-  };
-  const DirectoryFile directory_files[] = {
-      {"users.json", directory::ReadUsers},
-      {"groups.json", directory::ReadGroups},
-      {"roles.json", directory::ReadRoles},
-      {"applications.json", directory::ReadApplications},
-      {"devices.json", directory::ReadDevices},
-  };
-  for (const DirectoryFile& f : directory_files) {
-    fs::path path = root / f.name;
-    if (!fs::exists(path, ec)) continue;
-    if (auto doc = ReadDocument(root, path, problems)) {
-      core::ProblemList local;
-      f.read(*doc, builder, local);
-      problems.Merge(local, f.name);
-    }
-  }
-  core::ProblemList directory_problems;
-  bundle.directory = std::move(builder).Build(directory_problems);
-  problems.Merge(directory_problems, "directory");
+TenantBuilder::TenantBuilder() : state_(std::make_unique<State>()) {}
+TenantBuilder::~TenantBuilder() = default;
 
-  // Named locations.
-  for (const fs::path& file : JsonFiles(root / "conditionalAccess" / "namedLocations")) {
-    auto doc = ReadDocument(root, file, problems);
-    if (!doc) continue;
-    std::string name = fs::relative(file, root).string();
-    core::ProblemList local;
-    for (const auto& [pointer, object] : core::DocumentObjects(*doc, local)) {
+void TenantBuilder::AddProblem(core::Problem problem) {
+  state_->bundle.problems.Add(std::move(problem));
+}
+
+void TenantBuilder::Add(TenantDocumentKind kind, const std::string& source, const json& doc) {
+  TenantBundle& bundle = state_->bundle;
+  core::ProblemList local;
+  // Runs `parse` on every object of the document, prefixing problem pointers with the object's.
+  auto each_object = [&](auto parse) {
+    auto objects = core::DocumentObjects(doc, local);
+    for (const auto& [pointer, object] : objects) {
       core::ProblemList item;
-      auto location = location::ParseNamedLocation(*object, item);
+      parse(*object, item, pointer, objects.size());
       for (core::Problem p : item.problems()) {
         p.pointer = pointer + p.pointer;
         local.Add(std::move(p));
       }
-      if (location.ok()) bundle.named_locations.push_back(std::move(*location));
     }
-    problems.Merge(local, name);
+  };
+  switch (kind) {
+    case TenantDocumentKind::kUsers: directory::ReadUsers(doc, state_->directory, local); break;
+    case TenantDocumentKind::kGroups: directory::ReadGroups(doc, state_->directory, local); break;
+    case TenantDocumentKind::kRoles: directory::ReadRoles(doc, state_->directory, local); break;
+    case TenantDocumentKind::kApplications:
+      directory::ReadApplications(doc, state_->directory, local);
+      break;
+    case TenantDocumentKind::kDevices: directory::ReadDevices(doc, state_->directory, local); break;
+    case TenantDocumentKind::kNamedLocations:
+      each_object([&](const json& object, core::ProblemList& item, const std::string&, std::size_t) {
+        auto location = location::ParseNamedLocation(object, item);
+        if (location.ok()) bundle.named_locations.push_back(std::move(*location));
+      });
+      break;
+    case TenantDocumentKind::kAuthenticationStrengths:
+      each_object([&](const json& object, core::ProblemList& item, const std::string&, std::size_t) {
+        auto strength = ca::ParseAuthenticationStrength(object, item);
+        if (strength.ok() && !strength->built_in) {
+          bundle.authentication_strengths.push_back(std::move(*strength));
+        }
+      });
+      break;
+    case TenantDocumentKind::kPolicies:
+      each_object([&](const json& object, core::ProblemList& item, const std::string& pointer,
+                      std::size_t count) {
+        std::string fallback = fs::path(source).stem().string();
+        if (count > 1) fallback += "#" + pointer;
+        auto policy = ca::ParsePolicy(object, fallback, item);
+        if (policy) {
+          bundle.policies.push_back(std::move(*policy));
+          state_->policy_sources.push_back(source);
+        }
+      });
+      break;
   }
+  bundle.problems.Merge(local, source);
+}
+
+TenantBundle TenantBuilder::Finish() && {
+  TenantBundle& bundle = state_->bundle;
+  core::ProblemList& problems = bundle.problems;
+  core::ProblemList directory_problems;
+  bundle.directory = std::move(state_->directory).Build(directory_problems);
+  problems.Merge(directory_problems, "directory");
+
   if (bundle.named_locations.size() > ca::kMaxNamedLocations) {
     problems.Add({core::Severity::kError, "conditionalAccess/namedLocations", "",
                   std::to_string(bundle.named_locations.size()) +
                       " named locations; the limit is " + std::to_string(ca::kMaxNamedLocations)});
-  }
-
-  // Authentication strengths.
-  for (const fs::path& file : JsonFiles(root / "conditionalAccess" / "authenticationStrengths")) {
-    auto doc = ReadDocument(root, file, problems);
-    if (!doc) continue;
-    std::string name = fs::relative(file, root).string();
-    core::ProblemList local;
-    for (const auto& [pointer, object] : core::DocumentObjects(*doc, local)) {
-      core::ProblemList item;
-      auto strength = ca::ParseAuthenticationStrength(*object, item);
-      for (core::Problem p : item.problems()) {
-        p.pointer = pointer + p.pointer;
-        local.Add(std::move(p));
-      }
-      if (strength.ok() && !strength->built_in) {
-        bundle.authentication_strengths.push_back(std::move(*strength));
-      }
-    }
-    problems.Merge(local, name);
   }
   if (bundle.authentication_strengths.size() > ca::kMaxCustomStrengths) {
     problems.Add({core::Severity::kError, "conditionalAccess/authenticationStrengths", "",
@@ -182,37 +166,13 @@ absl::StatusOr<TenantBundle> LoadTenantBundle(const std::string& dir) {
                       " custom authentication strengths; the limit is " +
                       std::to_string(ca::kMaxCustomStrengths)});
   }
-
-  // Policies.
-  std::vector<std::string> policy_files;
-  for (const fs::path& file : JsonFiles(root / "conditionalAccess" / "policies")) {
-    auto doc = ReadDocument(root, file, problems);
-    if (!doc) continue;
-    std::string name = fs::relative(file, root).string();
-    core::ProblemList local;
-    auto objects = core::DocumentObjects(*doc, local);
-    for (const auto& [pointer, object] : objects) {
-      core::ProblemList item;
-      std::string fallback = file.stem().string();
-      if (objects.size() > 1) fallback += "#" + pointer;
-      auto policy = ca::ParsePolicy(*object, fallback, item);
-      for (core::Problem p : item.problems()) {
-        p.pointer = pointer + p.pointer;
-        local.Add(std::move(p));
-      }
-      if (policy) {
-        bundle.policies.push_back(std::move(*policy));
-        policy_files.push_back(name);
-      }
-    }
-    problems.Merge(local, name);
-  }
+  const std::vector<std::string>& sources = state_->policy_sources;
   for (std::size_t i = 0; i < bundle.policies.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       if (bundle.policies[i].id == bundle.policies[j].id) {
-        problems.Add({core::Severity::kError, policy_files[i], "/id",
+        problems.Add({core::Severity::kError, sources[i], "/id",
                       "duplicate policy id '" + bundle.policies[i].id + "' (also in " +
-                          policy_files[j] + ")"});
+                          sources[j] + ")"});
       }
     }
   }
@@ -221,7 +181,7 @@ absl::StatusOr<TenantBundle> LoadTenantBundle(const std::string& dir) {
                   std::to_string(bundle.policies.size()) + " policies; the limit is " +
                       std::to_string(ca::kMaxPolicies)});
   }
-  WarnUnknownReferences(bundle, problems, policy_files);
+  WarnUnknownReferences(bundle, problems, sources);
 
   if (!problems.has_errors()) {
     auto compiled = ca::CompiledPolicySet::Compile(bundle.policies, bundle.named_locations,
@@ -233,7 +193,49 @@ absl::StatusOr<TenantBundle> LoadTenantBundle(const std::string& dir) {
       bundle.compiled = std::move(*compiled);
     }
   }
-  return bundle;
+  return std::move(bundle);
+}
+
+absl::StatusOr<TenantBundle> LoadTenantBundle(const std::string& dir) {
+  std::error_code ec;
+  fs::path root(dir);
+  if (!fs::is_directory(root, ec)) {
+    return absl::NotFoundError("tenant bundle '" + dir + "' is not a folder");
+  }
+  TenantBuilder builder;
+  auto add_file = [&](TenantDocumentKind kind, const fs::path& file) {
+    std::string name = fs::relative(file, root).string();
+    auto bytes = core::ReadFileToString(file.string());
+    if (!bytes.ok()) {
+      builder.AddProblem({core::Severity::kError, name, "", std::string(bytes.status().message())});
+      return;
+    }
+    auto doc = core::ParseJsonDocument(*bytes);
+    if (!doc.ok()) {
+      builder.AddProblem({core::Severity::kError, name, "", std::string(doc.status().message())});
+      return;
+    }
+    builder.Add(kind, name, *doc);
+  };
+  const std::pair<const char*, TenantDocumentKind> directory_files[] = {
+      {"users.json", TenantDocumentKind::kUsers},
+      {"groups.json", TenantDocumentKind::kGroups},
+      {"roles.json", TenantDocumentKind::kRoles},
+      {"applications.json", TenantDocumentKind::kApplications},
+      {"devices.json", TenantDocumentKind::kDevices},
+  };
+  for (const auto& [name, kind] : directory_files) {
+    if (fs::exists(root / name, ec)) add_file(kind, root / name);
+  }
+  const std::pair<const char*, TenantDocumentKind> folders[] = {
+      {"conditionalAccess/namedLocations", TenantDocumentKind::kNamedLocations},
+      {"conditionalAccess/authenticationStrengths", TenantDocumentKind::kAuthenticationStrengths},
+      {"conditionalAccess/policies", TenantDocumentKind::kPolicies},
+  };
+  for (const auto& [folder, kind] : folders) {
+    for (const fs::path& file : JsonFiles(root / folder)) add_file(kind, file);
+  }
+  return std::move(builder).Finish();
 }
 
 }  // namespace gatehouse::app

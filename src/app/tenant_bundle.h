@@ -14,6 +14,7 @@
 #include "core/problem.h"
 #include "directory/directory_snapshot.h"
 #include "location/named_location.h"
+#include "nlohmann/json_fwd.hpp"
 
 namespace gatehouse::app {
 
@@ -26,6 +27,35 @@ struct TenantBundle {
   std::shared_ptr<const ca::CompiledPolicySet> compiled;
   // Every problem found, with its file (relative to the bundle) and JSON pointer.
   core::ProblemList problems;
+};
+
+// The parts of a tenant, as documents (one object, an array, or {"value": [...]}).
+enum class TenantDocumentKind {
+  kUsers,
+  kGroups,
+  kRoles,
+  kApplications,
+  kDevices,
+  kNamedLocations,
+  kAuthenticationStrengths,
+  kPolicies,
+};
+
+// Assembles a TenantBundle from documents, whatever they come from (bundle files, the store).
+// Problems name `source` (a file name, or e.g. "policies/<id>") and a JSON pointer.
+class TenantBuilder {
+ public:
+  TenantBuilder();
+  ~TenantBuilder();
+  // A policy without an id gets one derived from `source` (with a warning).
+  void Add(TenantDocumentKind kind, const std::string& source, const nlohmann::json& doc);
+  void AddProblem(core::Problem problem);
+  // Builds the directory, checks limits and references, and compiles when there are no errors.
+  TenantBundle Finish() &&;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Reads the bundle at `dir`. Fails only when `dir` is not a readable folder; everything wrong
