@@ -94,7 +94,13 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicySet>> CompiledPolicySet::Comp
     strength.id = Lower(strength.id);
     s.strengths_.push_back(std::move(strength));
   }
+  if (s.locations_.size() > 256) {
+    return absl::InvalidArgumentError("too many named locations: " +
+                                      std::to_string(s.locations_.size()) + " (at most 256)");
+  }
   for (auto& location : s.locations_) location.id = Lower(location.id);
+  s.include_by_location_.resize(s.locations_.size());
+  s.exclude_by_location_.resize(s.locations_.size());
   const directory::DirectorySnapshot& dir = *s.directory_;
   s.include_by_group_.resize(dir.group_count());
   s.exclude_by_group_.resize(dir.group_count());
@@ -224,35 +230,31 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicySet>> CompiledPolicySet::Comp
       }
     }
 
-    // Locations.
+    // Locations (tables built after the loop).
     const LocationCondition& l = p.locations;
     if (!l.configured) {
       s.location_unconfigured_.Set(i);
     } else {
-      CompiledLocationCondition c{static_cast<std::uint16_t>(i), l.include_all,
-                                  l.include_all_trusted, l.exclude_all_trusted, false, {}, {}};
+      bool only_all = l.include_all && l.exclude_ids.empty() && !l.exclude_all_trusted;
+      if (!only_all) s.location_needs_origin_.Set(i);
+      if (l.include_all) s.location_include_all_.Set(i);
+      if (l.include_all_trusted) s.location_include_trusted_.Set(i);
+      if (l.exclude_all_trusted) s.location_exclude_trusted_.Set(i);
       for (const auto& id : l.include_ids) {
-        if (int index = location_index(id); index >= 0) {
-          c.include.push_back(static_cast<std::uint16_t>(index));
-        }
+        if (int index = location_index(id); index >= 0) s.include_by_location_[index].Set(i);
       }
       for (const auto& id : l.exclude_ids) {
-        if (id == "*") c.exclude_everything = true;
-        if (int index = location_index(id); index >= 0) {
-          c.exclude.push_back(static_cast<std::uint16_t>(index));
-        }
+        if (id == "*") s.location_exclude_everything_.Set(i);
+        if (int index = location_index(id); index >= 0) s.exclude_by_location_[index].Set(i);
       }
-      for (auto index : c.include) s.referenced_locations_.push_back(index);
-      for (auto index : c.exclude) s.referenced_locations_.push_back(index);
-      s.location_conditions_.push_back(std::move(c));
     }
 
     // Device filters.
     if (!p.devices.configured || !p.devices.filter) {
       s.device_unconfigured_.Set(i);
     } else {
-      s.device_conditions_.push_back(
-          {static_cast<std::uint16_t>(i), p.devices.include_mode, &*p.devices.filter});
+      s.device_filters_.emplace_back(static_cast<std::uint16_t>(i), &*p.devices.filter);
+      s.device_filter_include_mode_.push_back(p.devices.include_mode);
     }
 
     // Grant.
@@ -268,13 +270,19 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicySet>> CompiledPolicySet::Comp
     if (g.controls & Bit(GrantControl::kBlock)) s.has_block_.Set(i);
     s.grants_.push_back(g);
   }
-  std::sort(s.referenced_locations_.begin(), s.referenced_locations_.end());
-  s.referenced_locations_.erase(
-      std::unique(s.referenced_locations_.begin(), s.referenced_locations_.end()),
-      s.referenced_locations_.end());
-  // AllTrusted needs every trusted IP location evaluated.
-  for (std::size_t k = 0; k < s.locations_.size(); ++k) {
-    if (s.locations_[k].is_trusted) s.referenced_locations_.push_back(static_cast<std::uint16_t>(k));
+  s.BuildLocationTables();
+
+  // Per-app masks for every app a policy names or a grouping contains; other apps only match
+  // "All".
+  for (const auto& [app, mask] : s.include_by_app_) s.app_masks_[app] = s.AppMask(app);
+  for (const auto& [app, mask] : s.exclude_by_app_) s.app_masks_[app] = s.AppMask(app);
+  for (std::string_view app : WellKnownGroupedApps()) s.app_masks_[std::string(app)] = s.AppMask(app);
+
+  // Per-device masks: device filters evaluated once per directory device, and for "no device".
+  s.no_device_mask_ = s.DeviceFilterMask(nullptr);
+  s.device_masks_.reserve(dir.devices().size());
+  for (const directory::Device& device : dir.devices()) {
+    s.device_masks_.push_back(s.DeviceFilterMask(&device));
   }
 
   // Per-user masks, so a sign-in costs one look-up however many groups the user is in.
@@ -324,24 +332,29 @@ PolicyMask CompiledPolicySet::UserMask(std::string_view user_id, std::uint32_t g
   return include.AndNot(exclude);
 }
 
+PolicyMask CompiledPolicySet::AppMask(std::string_view app) const {
+  PolicyMask include = include_all_apps_;
+  PolicyMask exclude;
+  if (const PolicyMask* m = Find(include_by_app_, app)) include |= *m;
+  if (const PolicyMask* m = Find(exclude_by_app_, app)) exclude |= *m;
+  if (IsOffice365App(app)) {
+    include |= include_office365_;
+    exclude |= exclude_office365_;
+  }
+  if (IsAdminPortalApp(app)) {
+    include |= include_admin_portals_;
+    exclude |= exclude_admin_portals_;
+  }
+  return include.AndNot(exclude);
+}
+
 PolicyMask CompiledPolicySet::ApplicationMask(const SignInContext& sign_in) const {
   PolicyMask ok;
   switch (sign_in.resource) {
     case ResourceKind::kApplication:
       for (const std::string& app : sign_in.applications) {
-        PolicyMask include = include_all_apps_;
-        PolicyMask exclude;
-        if (const PolicyMask* m = Find(include_by_app_, app)) include |= *m;
-        if (const PolicyMask* m = Find(exclude_by_app_, app)) exclude |= *m;
-        if (IsOffice365App(app)) {
-          include |= include_office365_;
-          exclude |= exclude_office365_;
-        }
-        if (IsAdminPortalApp(app)) {
-          include |= include_admin_portals_;
-          exclude |= exclude_admin_portals_;
-        }
-        ok |= include.AndNot(exclude);
+        const PolicyMask* m = Find(app_masks_, app);
+        ok |= m ? *m : include_all_apps_;
       }
       break;
     case ResourceKind::kUserAction:
@@ -358,46 +371,114 @@ PolicyMask CompiledPolicySet::ApplicationMask(const SignInContext& sign_in) cons
   return ok;
 }
 
+void CompiledPolicySet::BuildLocationTables() {
+  using Address = std::array<std::uint8_t, 16>;
+  // Elementary segments: every range start and every address after a range end.
+  std::vector<Address> bounds;
+  auto after = [](Address a, bool& overflow) {
+    for (int b = 15; b >= 0; --b) {
+      if (++a[b] != 0) {
+        overflow = false;
+        return a;
+      }
+    }
+    overflow = true;
+    return a;
+  };
+  for (std::size_t k = 0; k < locations_.size(); ++k) {
+    const location::NamedLocation& l = locations_[k];
+    if (l.is_trusted) trusted_locations_.Set(k);
+    if (l.kind == location::NamedLocationKind::kIp) {
+      for (const auto& [first, last] : l.ranges.intervals()) {
+        bounds.push_back(first);
+        bool overflow = false;
+        Address next = after(last, overflow);
+        if (!overflow) bounds.push_back(next);
+      }
+    } else if (l.kind == location::NamedLocationKind::kCountry) {
+      for (const std::string& country : l.countries) country_locations_[country].Set(k);
+      if (l.include_unknown_countries) unknown_country_locations_.Set(k);
+    }
+  }
+  std::sort(bounds.begin(), bounds.end());
+  bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  ip_segment_starts_ = bounds;
+  ip_segment_locations_.assign(bounds.size(), LocationSet{});
+  for (std::size_t k = 0; k < locations_.size(); ++k) {
+    if (locations_[k].kind != location::NamedLocationKind::kIp) continue;
+    for (const auto& [first, last] : locations_[k].ranges.intervals()) {
+      auto it = std::lower_bound(bounds.begin(), bounds.end(), first);
+      for (auto seg = static_cast<std::size_t>(it - bounds.begin());
+           seg < bounds.size() && bounds[seg] <= last; ++seg) {
+        ip_segment_locations_[seg].Set(k);
+      }
+    }
+  }
+}
+
+CompiledPolicySet::LocationSet CompiledPolicySet::MatchedLocations(
+    const location::SignInOrigin& origin) const {
+  LocationSet matched;
+  if (origin.ip && !ip_segment_starts_.empty()) {
+    const auto& address = origin.ip->bytes();
+    auto it = std::upper_bound(ip_segment_starts_.begin(), ip_segment_starts_.end(), address);
+    if (it != ip_segment_starts_.begin()) {
+      matched |= ip_segment_locations_[static_cast<std::size_t>(it - ip_segment_starts_.begin()) - 1];
+    }
+  }
+  if (origin.country) {
+    if (const LocationSet* m = Find(country_locations_, *origin.country)) matched |= *m;
+  } else {
+    matched |= unknown_country_locations_;
+  }
+  return matched;
+}
+
 PolicyMask CompiledPolicySet::LocationMask(const SignInContext& sign_in,
                                            PolicyMask& not_enough_information) const {
   PolicyMask ok = location_unconfigured_;
-  if (location_conditions_.empty()) return ok;
   const bool origin_known = sign_in.origin.ip.has_value() || sign_in.origin.country.has_value();
-  // Which named locations the origin is in (only those policies reference).
-  std::array<std::uint64_t, 4> matched{};
-  bool trusted_match = false;
-  for (std::uint16_t k : referenced_locations_) {
-    if (k < 256 && location::LocationMatches(locations_[k], sign_in.origin)) {
-      matched[k / 64] |= std::uint64_t{1} << (k % 64);
-      if (locations_[k].is_trusted) trusted_match = true;
-    }
+  if (sign_in.what_if && !origin_known) {
+    // What If without an IP or country: conditions that need one cannot be evaluated.
+    not_enough_information = location_needs_origin_;
   }
-  auto in = [&](std::uint16_t k) { return k < 256 && ((matched[k / 64] >> (k % 64)) & 1); };
-  for (const CompiledLocationCondition& c : location_conditions_) {
-    bool only_all = c.include_all && c.exclude.empty() && !c.exclude_all_trusted &&
-                    !c.exclude_everything;
-    if (sign_in.what_if && !origin_known && !only_all) {
-      not_enough_information.Set(c.policy);
-      continue;
-    }
-    bool included = c.include_all || (c.include_all_trusted && trusted_match) ||
-                    std::any_of(c.include.begin(), c.include.end(), in);
-    bool excluded = c.exclude_everything || (c.exclude_all_trusted && trusted_match) ||
-                    std::any_of(c.exclude.begin(), c.exclude.end(), in);
-    if (included && !excluded) ok.Set(c.policy);
+  const LocationSet matched = MatchedLocations(sign_in.origin);
+  const bool trusted = (matched.words[0] & trusted_locations_.words[0]) |
+                       (matched.words[1] & trusted_locations_.words[1]) |
+                       (matched.words[2] & trusted_locations_.words[2]) |
+                       (matched.words[3] & trusted_locations_.words[3]);
+  PolicyMask include = location_include_all_;
+  PolicyMask exclude = location_exclude_everything_;
+  if (trusted) {
+    include |= location_include_trusted_;
+    exclude |= location_exclude_trusted_;
+  }
+  matched.ForEach([&](std::size_t k) {
+    include |= include_by_location_[k];
+    exclude |= exclude_by_location_[k];
+  });
+  ok |= include.AndNot(exclude);
+  return ok.AndNot(not_enough_information);
+}
+
+PolicyMask CompiledPolicySet::DeviceFilterMask(const directory::Device* device) const {
+  PolicyMask ok = device_unconfigured_;
+  DirectoryDeviceProperties properties(device);
+  for (std::size_t k = 0; k < device_filters_.size(); ++k) {
+    bool match = device_filters_[k].second->Matches(properties);
+    if (match == device_filter_include_mode_[k]) ok.Set(device_filters_[k].first);
   }
   return ok;
 }
 
 PolicyMask CompiledPolicySet::DeviceMask(const SignInContext& sign_in) const {
-  PolicyMask ok = device_unconfigured_;
-  if (device_conditions_.empty()) return ok;
-  DirectoryDeviceProperties device(sign_in.device);
-  for (const CompiledDeviceCondition& c : device_conditions_) {
-    bool match = c.filter->Matches(device);
-    if (match == c.include_mode) ok.Set(c.policy);
+  if (sign_in.device == nullptr) return no_device_mask_;
+  const auto& devices = directory_->devices();
+  if (!devices.empty() && sign_in.device >= devices.data() &&
+      sign_in.device < devices.data() + devices.size()) {
+    return device_masks_[static_cast<std::size_t>(sign_in.device - devices.data())];
   }
-  return ok;
+  return DeviceFilterMask(sign_in.device);  // a device described by a What If request
 }
 
 std::uint32_t CompiledPolicySet::UnmetControls(std::size_t policy, std::uint32_t satisfied_static,
@@ -437,10 +518,12 @@ Decision CompiledPolicySet::Evaluate(const SignInContext& sign_in) const {
 }
 
 void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decision) const {
-  const std::size_t n = policies_.size();
-  decision.trace.assign(n, PolicyTrace{});
+  decision.policy_count = policies_.size();
   decision.session = SessionControls{};
   decision.device_presented = sign_in.device != nullptr;
+  decision.disabled = valid_.AndNot(evaluated_);
+  decision.report_only = report_only_;
+  decision.applied.clear();
 
   // One mask per condition: the policies that condition lets through.
   std::array<PolicyMask, kConditionCount> ok;
@@ -452,9 +535,9 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
         sign_in.user && sign_in.external_guest_type == directory_->user(*sign_in.user).guest_type &&
         sign_in.external_tenant_id == directory_->user(*sign_in.user).external_tenant_id;
     PolicyMask users = precomputed ? user_masks_[*sign_in.user]
-                                    : UserMask(sign_in.user_id, sign_in.external_guest_type,
-                                               sign_in.external_tenant_id,
-                                               sign_in.user ? &*sign_in.user : nullptr);
+                                   : UserMask(sign_in.user_id, sign_in.external_guest_type,
+                                              sign_in.external_tenant_id,
+                                              sign_in.user ? &*sign_in.user : nullptr);
     // A user sign-in never matches a workload-identity policy; that is reported as the workload
     // identity condition failing, not the users condition.
     users |= workload_policies_;
@@ -481,15 +564,16 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
     ok[static_cast<int>(Condition::kServicePrincipalRisk)] =
         sp_risk_ok_[static_cast<int>(sign_in.service_principal_risk)];
   }
-  PolicyMask apps = ApplicationMask(sign_in);
   Condition app_condition = sign_in.resource == ResourceKind::kApplication ? Condition::kApplication
                             : sign_in.resource == ResourceKind::kUserAction
                                 ? Condition::kUserActions
                                 : Condition::kAuthenticationContext;
-  ok[static_cast<int>(app_condition)] = apps;
+  ok[static_cast<int>(app_condition)] = ApplicationMask(sign_in);
   ok[static_cast<int>(Condition::kDevicePlatform)] = platform_ok_[static_cast<int>(sign_in.platform)];
   PolicyMask not_enough;
+  // The location condition failing for lack of information is reported as such, not twice.
   ok[static_cast<int>(Condition::kLocation)] = LocationMask(sign_in, not_enough);
+  ok[static_cast<int>(Condition::kLocation)] |= not_enough;
   ok[static_cast<int>(Condition::kNotEnoughInformation)] = valid_.AndNot(not_enough);
   ok[static_cast<int>(Condition::kClientApps)] =
       client_app_ok_[static_cast<int>(sign_in.client_app_type)];
@@ -501,22 +585,12 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
   ok[static_cast<int>(Condition::kAuthenticationFlow)] =
       transfer_ok_[static_cast<int>(sign_in.transfer_method)];
 
-  // The location condition failing for lack of information is reported as such, not twice.
-  ok[static_cast<int>(Condition::kLocation)] |= not_enough;
-
   PolicyMask applies = evaluated_;
   for (int c = 0; c < kConditionCount; ++c) {
     applies &= ok[c];
-    PolicyMask failed = evaluated_.AndNot(ok[c]);
-    for (std::size_t w = 0; w < failed.words.size(); ++w) {
-      std::uint64_t bits = failed.words[w];
-      while (bits) {
-        std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-        bits &= bits - 1;
-        decision.trace[i].failed_conditions |= 1u << c;
-      }
-    }
+    decision.failed[c] = evaluated_.AndNot(ok[c]);
   }
+  decision.applies = applies;
 
   // Controls the session satisfies regardless of policy.
   std::uint32_t satisfied = 0;
@@ -531,46 +605,34 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
 
   bool any_enforced_applied = false, any_enforced_failed = false, blocked = false;
   std::uint32_t required = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    PolicyTrace& t = decision.trace[i];
-    const Policy& p = policies_[i];
-    if (p.state == PolicyState::kDisabled) {
-      t.result = PolicyResult::kNotEnabled;
-      continue;
-    }
-    const bool report_only = p.state == PolicyState::kReportOnly;
-    if (!applies.Test(i)) {
-      t.result = report_only ? PolicyResult::kReportOnlyNotApplied : PolicyResult::kNotApplied;
-      continue;
-    }
-    t.applies = true;
-    t.unmet_controls = UnmetControls(i, satisfied, sign_in);
-    const bool met = t.unmet_controls == 0;
-    if (report_only) {
-      if (met) {
-        t.result = PolicyResult::kReportOnlySuccess;
+  applies.ForEach([&](std::size_t i) {
+    const std::uint32_t unmet = UnmetControls(i, satisfied, sign_in);
+    PolicyResult result;
+    if (report_only_.Test(i)) {
+      if (unmet == 0) {
+        result = PolicyResult::kReportOnlySuccess;
       } else {
         const std::uint32_t controls = grants_[i].controls;
-        bool interactive = grants_[i].require_all
-                               ? (t.unmet_controls & ~kInteractiveControls) == 0
-                               : (controls & kInteractiveControls) != 0;
+        bool interactive = grants_[i].require_all ? (unmet & ~kInteractiveControls) == 0
+                                                  : (controls & kInteractiveControls) != 0;
         if (controls & Bit(GrantControl::kBlock)) interactive = false;
-        t.result = interactive ? PolicyResult::kReportOnlyInterrupted
-                               : PolicyResult::kReportOnlyFailure;
+        result = interactive ? PolicyResult::kReportOnlyInterrupted
+                             : PolicyResult::kReportOnlyFailure;
       }
-      continue;
-    }
-    any_enforced_applied = true;
-    MergeSession(decision.session, p.session);
-    if (met) {
-      t.result = PolicyResult::kSuccess;
     } else {
-      t.result = PolicyResult::kFailure;
-      any_enforced_failed = true;
-      if (t.unmet_controls & Bit(GrantControl::kBlock)) blocked = true;
-      required |= t.unmet_controls;
+      any_enforced_applied = true;
+      MergeSession(decision.session, policies_[i].session);
+      if (unmet == 0) {
+        result = PolicyResult::kSuccess;
+      } else {
+        result = PolicyResult::kFailure;
+        any_enforced_failed = true;
+        if (unmet & Bit(GrantControl::kBlock)) blocked = true;
+        required |= unmet;
+      }
     }
-  }
+    decision.applied.push_back({static_cast<std::uint16_t>(i), result, unmet});
+  });
 
   if (blocked) {
     decision.outcome = Outcome::kBlock;

@@ -1,8 +1,11 @@
 // A tenant's Conditional Access policies compiled against a directory snapshot into an immutable,
 // indexed structure. Evaluation computes, for every condition, the set of policies it lets
-// through as a bit mask (per-user masks are precomputed for every directory user), so one sign-in
-// costs a few table look-ups plus work proportional to the policies that use device filters or
-// locations, whatever the number of users and groups.
+// through as a bit mask. Everything that depends only on the tenant is precomputed: a mask per
+// directory user (groups, roles, guest typing folded in), per directory device (device filters),
+// per application (Office 365 / admin portal groupings folded in), and a table from IP segments
+// and countries to named locations. One sign-in then costs a handful of look-ups and mask
+// operations plus work proportional to the policies that apply, whatever the number of users,
+// groups, devices or policies.
 //
 // Thread-safety: immutable after Compile(); Evaluate() is const and may run concurrently.
 // Purity: no I/O, no clock (the sign-in carries its time), no globals.
@@ -19,34 +22,12 @@
 #include "ca/authentication_strength.h"
 #include "ca/decision.h"
 #include "ca/policy.h"
+#include "ca/policy_mask.h"
 #include "ca/sign_in.h"
 #include "directory/directory_snapshot.h"
 #include "location/named_location.h"
 
 namespace gatehouse::ca {
-
-inline constexpr std::size_t kMaxCompiledPolicies = 256;
-
-// A set of policies by index.
-struct PolicyMask {
-  std::array<std::uint64_t, kMaxCompiledPolicies / 64> words{};
-
-  void Set(std::size_t i) { words[i / 64] |= std::uint64_t{1} << (i % 64); }
-  bool Test(std::size_t i) const { return (words[i / 64] >> (i % 64)) & 1; }
-  PolicyMask& operator|=(const PolicyMask& o) {
-    for (std::size_t w = 0; w < words.size(); ++w) words[w] |= o.words[w];
-    return *this;
-  }
-  PolicyMask& operator&=(const PolicyMask& o) {
-    for (std::size_t w = 0; w < words.size(); ++w) words[w] &= o.words[w];
-    return *this;
-  }
-  PolicyMask AndNot(const PolicyMask& o) const {
-    PolicyMask r;
-    for (std::size_t w = 0; w < words.size(); ++w) r.words[w] = words[w] & ~o.words[w];
-    return r;
-  }
-};
 
 class CompiledPolicySet {
  public:
@@ -75,31 +56,26 @@ class CompiledPolicySet {
  private:
   CompiledPolicySet() = default;
 
-  struct CompiledLocationCondition {
-    std::uint16_t policy;
-    bool include_all, include_all_trusted, exclude_all_trusted, exclude_everything;
-    std::vector<std::uint16_t> include, exclude;  // named-location indices
-  };
-  struct CompiledDeviceCondition {
-    std::uint16_t policy;
-    bool include_mode;
-    const devicefilter::DeviceFilter* filter;
-  };
+  // Named locations are numbered 0..n-1 (n <= 256) and sets of them are PolicyMask-shaped.
+  using LocationSet = PolicyMask;
   struct CompiledGrant {
     std::uint32_t controls = 0;
     bool require_all = true;
     int strength = -1;  // index into strengths_, -1 none, -2 unknown id (never satisfied)
   };
 
-  // Users: include/exclude masks keyed by principal.
   PolicyMask UserMask(std::string_view user_id, std::uint32_t guest_type,
                       std::string_view external_tenant,
                       const directory::DirectorySnapshot::UserIndex* user) const;
+  PolicyMask AppMask(std::string_view app_id) const;  // from the include/exclude maps
   PolicyMask ApplicationMask(const SignInContext& sign_in) const;
+  LocationSet MatchedLocations(const location::SignInOrigin& origin) const;
   PolicyMask LocationMask(const SignInContext& sign_in, PolicyMask& not_enough_information) const;
+  PolicyMask DeviceFilterMask(const directory::Device* device) const;
   PolicyMask DeviceMask(const SignInContext& sign_in) const;
   std::uint32_t UnmetControls(std::size_t policy, std::uint32_t satisfied_static,
                               const SignInContext& sign_in) const;
+  void BuildLocationTables();
 
   std::vector<Policy> policies_;
   std::vector<location::NamedLocation> locations_;
@@ -138,11 +114,23 @@ class CompiledPolicySet {
   std::array<PolicyMask, kInsiderRiskLevelCount> insider_risk_ok_;
   std::array<PolicyMask, kTransferMethodCount> transfer_ok_;
 
-  PolicyMask location_unconfigured_;
-  std::vector<CompiledLocationCondition> location_conditions_;
-  std::vector<std::uint16_t> referenced_locations_;
+  // Locations.
+  PolicyMask location_unconfigured_, location_needs_origin_;
+  PolicyMask location_include_all_, location_include_trusted_, location_exclude_trusted_,
+      location_exclude_everything_;
+  std::vector<PolicyMask> include_by_location_, exclude_by_location_;  // by location index
+  LocationSet trusted_locations_, unknown_country_locations_;
+  std::vector<std::array<std::uint8_t, 16>> ip_segment_starts_;  // sorted
+  std::vector<LocationSet> ip_segment_locations_;                // locations containing segment
+  absl::flat_hash_map<std::string, LocationSet> country_locations_;
+
+  // Devices and applications, precomputed.
   PolicyMask device_unconfigured_;
-  std::vector<CompiledDeviceCondition> device_conditions_;
+  std::vector<std::pair<std::uint16_t, const devicefilter::DeviceFilter*>> device_filters_;
+  std::vector<bool> device_filter_include_mode_;
+  std::vector<PolicyMask> device_masks_;  // per directory device
+  PolicyMask no_device_mask_;
+  absl::flat_hash_map<std::string, PolicyMask> app_masks_;
 
   std::vector<CompiledGrant> grants_;
   PolicyMask has_block_;

@@ -1,6 +1,70 @@
 #include "ca/decision.h"
 
+#include <algorithm>
+
 namespace gatehouse::ca {
+
+PolicyTrace Decision::trace(std::size_t policy) const {
+  PolicyTrace t;
+  if (disabled.Test(policy)) {
+    t.result = PolicyResult::kNotEnabled;
+    return t;
+  }
+  for (int c = 0; c < kConditionCount; ++c) {
+    if (failed[c].Test(policy)) t.failed_conditions |= 1u << c;
+  }
+  if (applies.Test(policy)) {
+    auto it = std::lower_bound(applied.begin(), applied.end(), policy,
+                               [](const Applied& a, std::size_t p) { return a.policy < p; });
+    if (it != applied.end() && it->policy == policy) {
+      t.applies = true;
+      t.result = it->result;
+      t.unmet_controls = it->unmet_controls;
+      return t;
+    }
+  }
+  t.result = report_only.Test(policy) ? PolicyResult::kReportOnlyNotApplied
+                                      : PolicyResult::kNotApplied;
+  return t;
+}
+
+void Decision::ExpandTrace(std::vector<PolicyTrace>& out) const {
+  out.assign(policy_count, PolicyTrace{});
+  for (std::size_t i = 0; i < policy_count; ++i) {
+    if (disabled.Test(i)) {
+      out[i].result = PolicyResult::kNotEnabled;
+    } else if (report_only.Test(i)) {
+      out[i].result = PolicyResult::kReportOnlyNotApplied;
+    }
+  }
+  for (int c = 0; c < kConditionCount; ++c) {
+    failed[c].ForEach([&](std::size_t i) { out[i].failed_conditions |= 1u << c; });
+  }
+  for (const Applied& a : applied) {
+    out[a.policy].applies = true;
+    out[a.policy].result = a.result;
+    out[a.policy].unmet_controls = a.unmet_controls;
+  }
+}
+
+void Decision::Reset(std::size_t count) {
+  policy_count = count;
+  failed.fill(PolicyMask{});
+  applies = disabled = report_only = PolicyMask{};
+  applied.clear();
+}
+
+void Decision::Record(std::size_t policy, PolicyState state, const PolicyTrace& t) {
+  if (state == PolicyState::kDisabled) disabled.Set(policy);
+  if (state == PolicyState::kReportOnly) report_only.Set(policy);
+  for (int c = 0; c < kConditionCount; ++c) {
+    if (t.failed_conditions & (1u << c)) failed[c].Set(policy);
+  }
+  if (t.applies) {
+    applies.Set(policy);
+    applied.push_back({static_cast<std::uint16_t>(policy), t.result, t.unmet_controls});
+  }
+}
 
 const char* ToString(Outcome outcome) {
   switch (outcome) {

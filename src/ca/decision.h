@@ -3,11 +3,13 @@
 // the sign-in log, What If and the remediation page are all rendered from it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "ca/policy.h"
+#include "ca/policy_mask.h"
 
 namespace gatehouse::ca {
 
@@ -47,6 +49,7 @@ enum class Condition : std::uint8_t {
 };
 inline constexpr int kConditionCount = 15;
 
+// One policy's part of a decision.
 struct PolicyTrace {
   std::uint32_t failed_conditions = 0;  // bit per Condition
   std::uint32_t unmet_controls = 0;     // bit per GrantControl (only for applying policies)
@@ -59,9 +62,30 @@ struct Decision {
   std::string_view error_code;     // "" when allowed
   std::uint32_t required_controls = 0;  // unmet controls, bit per GrantControl
   AccessStatus status = AccessStatus::kNotApplied;
-  std::vector<PolicyTrace> trace;  // one per policy, in CompiledPolicySet order
   SessionControls session;         // merged from applying enforced policies
   bool device_presented = false;
+
+  // The per-policy trace, kept in the engine's own form so that producing it costs a few mask
+  // copies: failed[c] holds the (enabled or report-only) policies that condition c let down,
+  // `applies` the policies that apply, and `applied` the result and unmet controls of each of
+  // those. trace(i) expands policy i.
+  std::size_t policy_count = 0;
+  std::array<PolicyMask, kConditionCount> failed{};
+  PolicyMask applies, disabled, report_only;
+  struct Applied {
+    std::uint16_t policy;
+    PolicyResult result;
+    std::uint32_t unmet_controls;
+  };
+  std::vector<Applied> applied;  // in policy order
+
+  PolicyTrace trace(std::size_t policy) const;
+  // Every policy's trace at once (cheaper than policy_count calls to trace()).
+  void ExpandTrace(std::vector<PolicyTrace>& out) const;
+  // Records policy i's trace (for evaluators that work policy by policy); policies must be
+  // recorded in increasing order after Reset.
+  void Reset(std::size_t count);
+  void Record(std::size_t policy, PolicyState state, const PolicyTrace& trace);
 };
 
 const char* ToString(Outcome outcome);

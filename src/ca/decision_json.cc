@@ -113,8 +113,10 @@ json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
   out["requiredControls"] = ControlsToJson(decision.required_controls);
   out["conditionalAccessStatus"] = ToString(decision.status);
   json applied = json::array();
-  for (std::size_t i = 0; i < decision.trace.size(); ++i) {
-    const PolicyTrace& t = decision.trace[i];
+  std::vector<PolicyTrace> trace;
+  decision.ExpandTrace(trace);
+  for (std::size_t i = 0; i < decision.policy_count; ++i) {
+    const PolicyTrace& t = trace[i];
     if (detail == TraceDetail::kCompact &&
         (t.result == PolicyResult::kNotApplied || t.result == PolicyResult::kNotEnabled ||
          t.result == PolicyResult::kReportOnlyNotApplied)) {
@@ -138,8 +140,10 @@ json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
 
 json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision, bool applied_only) {
   json value = json::array();
-  for (std::size_t i = 0; i < decision.trace.size(); ++i) {
-    const PolicyTrace& t = decision.trace[i];
+  std::vector<PolicyTrace> trace;
+  decision.ExpandTrace(trace);
+  for (std::size_t i = 0; i < decision.policy_count; ++i) {
+    const PolicyTrace& t = trace[i];
     if (applied_only && !t.applies) continue;
     const Policy& p = policies.policy(i);
     json entry = json::object();

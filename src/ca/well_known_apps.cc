@@ -42,4 +42,10 @@ bool In(const std::array<std::string_view, N>& list, std::string_view app_id) {
 bool IsOffice365App(std::string_view app_id) { return In(kOffice365, app_id); }
 bool IsAdminPortalApp(std::string_view app_id) { return In(kAdminPortals, app_id); }
 
+std::vector<std::string_view> WellKnownGroupedApps() {
+  std::vector<std::string_view> apps(kOffice365.begin(), kOffice365.end());
+  apps.insert(apps.end(), kAdminPortals.begin(), kAdminPortals.end());
+  return apps;
+}
+
 }  // namespace gatehouse::ca

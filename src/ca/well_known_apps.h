@@ -4,11 +4,14 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 namespace gatehouse::ca {
 
 // `app_id` lower-cased.
 bool IsOffice365App(std::string_view app_id);
 bool IsAdminPortalApp(std::string_view app_id);
+// Every member of either group (for precomputing per-app tables).
+std::vector<std::string_view> WellKnownGroupedApps();
 
 }  // namespace gatehouse::ca

@@ -60,6 +60,9 @@ class CidrSet {
 
   bool Contains(const IpAddress& address) const;
   std::size_t size() const { return range_count_; }
+  using Interval = std::pair<std::array<std::uint8_t, 16>, std::array<std::uint8_t, 16>>;
+  // The merged, sorted, non-overlapping [first, last] intervals in 16-byte form (IPv4 mapped).
+  const std::vector<Interval>& intervals() const { return intervals_; }
   bool empty() const { return range_count_ == 0; }
 
  private:

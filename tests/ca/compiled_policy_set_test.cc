@@ -60,8 +60,8 @@ TEST_F(CompiledPolicySetTest, BlockWinsOverEverySatisfiedPolicy) {
   Decision d = set->Evaluate(s);
   EXPECT_EQ(d.outcome, Outcome::kBlock);
   EXPECT_EQ(d.error_code, "53003");
-  EXPECT_EQ(d.trace[0].result, PolicyResult::kSuccess);
-  EXPECT_EQ(d.trace[1].result, PolicyResult::kFailure);
+  EXPECT_EQ(d.trace(0).result, PolicyResult::kSuccess);
+  EXPECT_EQ(d.trace(1).result, PolicyResult::kFailure);
   EXPECT_EQ(d.status, AccessStatus::kFailure);
 }
 
@@ -75,9 +75,9 @@ TEST_F(CompiledPolicySetTest, AndNeedsEveryControlOrNeedsOne) {
   SignInContext s = SignIn();
   s.session.authentication_methods = kMethodPassword | kMethodMicrosoftAuthenticatorPush;
   Decision d = set->Evaluate(s);
-  EXPECT_EQ(d.trace[0].result, PolicyResult::kFailure);
-  EXPECT_EQ(d.trace[0].unmet_controls, Bit(GrantControl::kCompliantDevice));
-  EXPECT_EQ(d.trace[1].result, PolicyResult::kSuccess);
+  EXPECT_EQ(d.trace(0).result, PolicyResult::kFailure);
+  EXPECT_EQ(d.trace(0).unmet_controls, Bit(GrantControl::kCompliantDevice));
+  EXPECT_EQ(d.trace(1).result, PolicyResult::kSuccess);
   EXPECT_EQ(d.outcome, Outcome::kInterrupt);
   EXPECT_EQ(d.required_controls, Bit(GrantControl::kCompliantDevice));
 }
@@ -128,10 +128,10 @@ TEST_F(CompiledPolicySetTest, ReportOnlyIsEvaluatedButNeverEnforced) {
   Decision d = set->Evaluate(SignIn());
   EXPECT_EQ(d.outcome, Outcome::kAllow);
   EXPECT_EQ(d.status, AccessStatus::kNotApplied);
-  EXPECT_EQ(d.trace[0].result, PolicyResult::kReportOnlyFailure);
-  EXPECT_EQ(d.trace[1].result, PolicyResult::kReportOnlyInterrupted);
-  EXPECT_EQ(d.trace[2].result, PolicyResult::kReportOnlyFailure);
-  EXPECT_EQ(d.trace[3].result, PolicyResult::kReportOnlyNotApplied);
+  EXPECT_EQ(d.trace(0).result, PolicyResult::kReportOnlyFailure);
+  EXPECT_EQ(d.trace(1).result, PolicyResult::kReportOnlyInterrupted);
+  EXPECT_EQ(d.trace(2).result, PolicyResult::kReportOnlyFailure);
+  EXPECT_EQ(d.trace(3).result, PolicyResult::kReportOnlyNotApplied);
 }
 
 TEST_F(CompiledPolicySetTest, ReportOnlyResultDoesNotDependOnEnforcedBlock) {
@@ -143,14 +143,14 @@ TEST_F(CompiledPolicySetTest, ReportOnlyResultDoesNotDependOnEnforcedBlock) {
   s.session.authentication_methods = kMethodFido2;
   Decision d = set->Evaluate(s);
   EXPECT_EQ(d.outcome, Outcome::kBlock);
-  EXPECT_EQ(d.trace[1].result, PolicyResult::kReportOnlySuccess);
+  EXPECT_EQ(d.trace(1).result, PolicyResult::kReportOnlySuccess);
 }
 
 TEST_F(CompiledPolicySetTest, DisabledPoliciesAreNotEnabled) {
   auto set = Compile({MakePolicy(PolicyJson("off", "disabled", R"({"builtInControls":["block"]})"))},
                      directory_);
   Decision d = set->Evaluate(SignIn());
-  EXPECT_EQ(d.trace[0].result, PolicyResult::kNotEnabled);
+  EXPECT_EQ(d.trace(0).result, PolicyResult::kNotEnabled);
   EXPECT_EQ(d.outcome, Outcome::kAllow);
 }
 
@@ -161,15 +161,15 @@ TEST_F(CompiledPolicySetTest, ExclusionThroughNestedGroupWins) {
   EXPECT_EQ(set->Evaluate(SignIn("u-alice")).outcome, Outcome::kBlock);
   Decision bob = set->Evaluate(SignIn("u-bob"));
   EXPECT_EQ(bob.outcome, Outcome::kAllow);
-  EXPECT_EQ(bob.trace[0].failed_conditions, 1u << static_cast<int>(Condition::kUsers));
+  EXPECT_EQ(bob.trace(0).failed_conditions, 1u << static_cast<int>(Condition::kUsers));
 }
 
 TEST_F(CompiledPolicySetTest, RolesMatchByTemplateId) {
   auto set = Compile({MakePolicy(PolicyJson("admins", "enabled", R"({"builtInControls":["mfa"]})", "",
                                             R"({"includeRoles":["62E90394-69F5-4237-9190-012177145E10"]})"))},
                      directory_);
-  EXPECT_TRUE(set->Evaluate(SignIn("u-alice")).trace[0].applies);
-  EXPECT_FALSE(set->Evaluate(SignIn("u-bob")).trace[0].applies);
+  EXPECT_TRUE(set->Evaluate(SignIn("u-alice")).trace(0).applies);
+  EXPECT_FALSE(set->Evaluate(SignIn("u-bob")).trace(0).applies);
 }
 
 TEST_F(CompiledPolicySetTest, UnknownPlatformMatchesOnlyAll) {
@@ -183,11 +183,11 @@ TEST_F(CompiledPolicySetTest, UnknownPlatformMatchesOnlyAll) {
   s.platform = DevicePlatform::kUnknown;
   Decision d = set->Evaluate(s);
   EXPECT_EQ(d.outcome, Outcome::kBlock);
-  EXPECT_FALSE(d.trace[1].applies);
+  EXPECT_FALSE(d.trace(1).applies);
   s.platform = DevicePlatform::kWindows;
   d = set->Evaluate(s);
-  EXPECT_FALSE(d.trace[0].applies);
-  EXPECT_TRUE(d.trace[1].applies);
+  EXPECT_FALSE(d.trace(0).applies);
+  EXPECT_TRUE(d.trace(1).applies);
 }
 
 TEST_F(CompiledPolicySetTest, ExcludeFilterWithPositiveRuleNeverExemptsUnregisteredDevices) {
@@ -232,8 +232,8 @@ TEST_F(CompiledPolicySetTest, EnforcementTreatsUnknownOriginAsOutsideEveryLocati
   s.origin.ip.reset();
   s.what_if = true;
   Decision d = set->Evaluate(s);
-  EXPECT_FALSE(d.trace[0].applies);
-  EXPECT_STREQ(AnalysisReason(set->policy(0), d.trace[0]), "notEnoughInformation");
+  EXPECT_FALSE(d.trace(0).applies);
+  EXPECT_STREQ(AnalysisReason(set->policy(0), d.trace(0)), "notEnoughInformation");
 }
 
 TEST_F(CompiledPolicySetTest, SessionControlsMergeToTheStrictest) {
@@ -252,7 +252,7 @@ TEST_F(CompiledPolicySetTest, SessionControlsMergeToTheStrictest) {
   EXPECT_EQ(d.outcome, Outcome::kAllow);
   EXPECT_EQ(d.session.sign_in_frequency_hours, 12);
   EXPECT_EQ(d.session.persistent_browser, PersistentBrowserMode::kNever);
-  EXPECT_EQ(d.trace[0].result, PolicyResult::kSuccess);
+  EXPECT_EQ(d.trace(0).result, PolicyResult::kSuccess);
 }
 
 TEST_F(CompiledPolicySetTest, DecisionJsonListsEveryPolicyWithGraphResultValues) {
@@ -279,6 +279,35 @@ TEST_F(CompiledPolicySetTest, GuestsAreTypedFromTheDirectory) {
                      directory_);
   EXPECT_EQ(set->Evaluate(SignIn("u-guest")).outcome, Outcome::kBlock);
   EXPECT_EQ(set->Evaluate(SignIn("u-alice")).outcome, Outcome::kAllow);
+}
+
+}  // namespace
+}  // namespace gatehouse::ca
+
+namespace gatehouse::ca {
+namespace {
+
+TEST(Decision, ExpandTraceAgreesWithPerPolicyTrace) {
+  Decision d;
+  d.Reset(4);
+  d.Record(0, PolicyState::kEnabled, {0, 0, PolicyResult::kSuccess, true});
+  d.Record(1, PolicyState::kDisabled, {0, 0, PolicyResult::kNotEnabled, false});
+  d.Record(2, PolicyState::kReportOnly,
+           {1u << static_cast<int>(Condition::kUsers), 0, PolicyResult::kReportOnlyNotApplied, false});
+  d.Record(3, PolicyState::kEnabled,
+           {0, Bit(GrantControl::kMfa), PolicyResult::kFailure, true});
+  std::vector<PolicyTrace> all;
+  d.ExpandTrace(all);
+  ASSERT_EQ(all.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(all[i].result, d.trace(i).result);
+    EXPECT_EQ(all[i].failed_conditions, d.trace(i).failed_conditions);
+    EXPECT_EQ(all[i].unmet_controls, d.trace(i).unmet_controls);
+    EXPECT_EQ(all[i].applies, d.trace(i).applies);
+  }
+  EXPECT_EQ(all[1].result, PolicyResult::kNotEnabled);
+  EXPECT_EQ(all[2].result, PolicyResult::kReportOnlyNotApplied);
+  EXPECT_EQ(all[3].unmet_controls, Bit(GrantControl::kMfa));
 }
 
 }  // namespace

@@ -205,17 +205,17 @@ TEST(CompiledPolicySetDifferential, AgreesWithReferenceInterpretation) {
 
       Decision fast = set->Evaluate(s);
       Decision slow = testing::ReferenceEvaluate(policies, locations, {}, *directory, s);
-      ASSERT_EQ(fast.trace.size(), slow.trace.size());
+      ASSERT_EQ(fast.policy_count, slow.policy_count);
       SCOPED_TRACE("tenant " + std::to_string(tenant) + " sign-in " + std::to_string(n));
       EXPECT_EQ(fast.outcome, slow.outcome);
       EXPECT_EQ(fast.required_controls, slow.required_controls);
       EXPECT_EQ(fast.status, slow.status);
-      for (std::size_t i = 0; i < fast.trace.size(); ++i) {
+      for (std::size_t i = 0; i < fast.policy_count; ++i) {
         SCOPED_TRACE("policy " + std::to_string(i));
-        EXPECT_EQ(fast.trace[i].applies, slow.trace[i].applies);
-        EXPECT_EQ(fast.trace[i].result, slow.trace[i].result);
-        EXPECT_EQ(fast.trace[i].failed_conditions, slow.trace[i].failed_conditions);
-        EXPECT_EQ(fast.trace[i].unmet_controls, slow.trace[i].unmet_controls);
+        EXPECT_EQ(fast.trace(i).applies, slow.trace(i).applies);
+        EXPECT_EQ(fast.trace(i).result, slow.trace(i).result);
+        EXPECT_EQ(fast.trace(i).failed_conditions, slow.trace(i).failed_conditions);
+        EXPECT_EQ(fast.trace(i).unmet_controls, slow.trace(i).unmet_controls);
       }
       ++compared;
       if (::testing::Test::HasFailure()) return;

@@ -88,6 +88,7 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
                            const directory::DirectorySnapshot& directory,
                            const SignInContext& in) {
   Decision d;
+  d.Reset(policies.size());
   d.device_presented = in.device != nullptr;
   Subject subject;
   subject.user_id = in.user_id;
@@ -112,12 +113,13 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
   DirectoryDeviceProperties device(in.device);
   bool any_applied = false, any_failed = false, blocked = false;
   std::uint32_t required = 0;
-  for (const Policy& p : policies) {
+  for (std::size_t index = 0; index < policies.size(); ++index) {
+    const Policy& p = policies[index];
     PolicyTrace t;
     auto fail = [&](Condition c) { t.failed_conditions |= 1u << static_cast<int>(c); };
     if (p.state == PolicyState::kDisabled) {
       t.result = PolicyResult::kNotEnabled;
-      d.trace.push_back(t);
+      d.Record(index, p.state, t);
       continue;
     }
     // Users / workload identities.
@@ -190,7 +192,7 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
     const bool report_only = p.state == PolicyState::kReportOnly;
     if (t.failed_conditions != 0) {
       t.result = report_only ? PolicyResult::kReportOnlyNotApplied : PolicyResult::kNotApplied;
-      d.trace.push_back(t);
+      d.Record(index, p.state, t);
       continue;
     }
     t.applies = true;
@@ -255,7 +257,7 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
         required |= unmet;
       }
     }
-    d.trace.push_back(t);
+    d.Record(index, p.state, t);
   }
   if (blocked) {
     d.outcome = Outcome::kBlock;

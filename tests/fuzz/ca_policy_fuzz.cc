@@ -32,6 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sign_in.user_id = "u1";
   sign_in.applications = {"app"};
   ca::Decision decision = (*set)->Evaluate(sign_in);
-  if (decision.trace.size() != 1) __builtin_trap();
+  if (decision.policy_count != 1) __builtin_trap();
   return 0;
 }
