@@ -134,5 +134,22 @@ TEST(EvaluateCommand, BatchKeepsOneOutputLinePerInputLineAndFlagsBadOnes) {
   }
 }
 
+
+TEST(EvaluateCommand, SignInLogRecordsAreGraphShaped) {
+  CommandRun r = Call(RunEvaluate, {.tenant_dir = kExample + "/tenant",
+                                    .input = kExample + "/signins/alice-payroll-unregistered.json",
+                                    .sign_in_log = true});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto record = nlohmann::json::parse(r.out);
+  EXPECT_EQ(record["id"], "signin-1");
+  EXPECT_EQ(record["userPrincipalName"], "alice@contoso.example");
+  EXPECT_EQ(record["appDisplayName"], "Payroll");
+  EXPECT_EQ(record["status"]["errorCode"], 530003);
+  EXPECT_EQ(record["conditionalAccessStatus"], "failure");
+  EXPECT_EQ(record["createdDateTime"], "2026-11-28T09:00:00Z");
+  EXPECT_EQ(record["deviceDetail"]["deviceId"], "");
+  EXPECT_EQ(record["appliedConditionalAccessPolicies"].size(), 8u);
+}
+
 }  // namespace
 }  // namespace gatehouse::app

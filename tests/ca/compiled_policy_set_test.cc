@@ -281,11 +281,6 @@ TEST_F(CompiledPolicySetTest, GuestsAreTypedFromTheDirectory) {
   EXPECT_EQ(set->Evaluate(SignIn("u-alice")).outcome, Outcome::kAllow);
 }
 
-}  // namespace
-}  // namespace gatehouse::ca
-
-namespace gatehouse::ca {
-namespace {
 
 TEST(Decision, ExpandTraceAgreesWithPerPolicyTrace) {
   Decision d;
