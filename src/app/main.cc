@@ -2,6 +2,7 @@
 #include "CLI/CLI.hpp"
 #include "app/ca_commands.h"
 #include "app/compliance_command.h"
+#include "app/serve_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Gatehouse: Conditional Access and device compliance"};
@@ -9,6 +10,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   gatehouse::app::AddCaCommands(app, exit_code);
   gatehouse::app::AddComplianceCommands(app);
+  gatehouse::app::AddServeCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

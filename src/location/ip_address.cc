@@ -71,6 +71,15 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   return address;
 }
 
+IpAddress IpAddress::FromBytes(const std::array<std::uint8_t, 16>& bytes) {
+  IpAddress address;
+  address.bytes_ = bytes;
+  bool mapped = bytes[10] == 0xFF && bytes[11] == 0xFF;
+  for (int i = 0; i < 10 && mapped; ++i) mapped = bytes[i] == 0;
+  address.is_v4_ = mapped;
+  return address;
+}
+
 std::string IpAddress::ToString() const {
   char buffer[INET6_ADDRSTRLEN] = {};
   if (is_v4_) {

@@ -19,6 +19,8 @@ class IpAddress {
   // Accepts dotted IPv4 ("203.0.113.7") and any RFC 4291 IPv6 text form ("2001:db8::1",
   // "::ffff:1.2.3.4"). nullopt for anything else (no ports, no zone ids, no brackets).
   static std::optional<IpAddress> Parse(std::string_view text);
+  // From the 16-byte form; an IPv4-mapped address counts as IPv4.
+  static IpAddress FromBytes(const std::array<std::uint8_t, 16>& bytes);
 
   bool is_v4() const { return is_v4_; }
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }

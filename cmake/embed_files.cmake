@@ -1,0 +1,17 @@
+# Writes a C++ source defining gatehouse::app::DemoTenantFiles() from every file under DIR.
+# Usage: cmake -DDIR=... -DOUT=... -P embed_files.cmake (also include()d at configure time).
+function(gatehouse_embed_demo_tenant dir out)
+  file(GLOB_RECURSE files RELATIVE ${dir} ${dir}/*)
+  list(SORT files)
+  set(body "// Generated from ${dir} by cmake/embed_files.cmake; do not edit.\n")
+  string(APPEND body "#include \"app/demo_tenant.h\"\n\nnamespace gatehouse::app {\n\n")
+  string(APPEND body "const std::vector<std::pair<std::string_view, std::string_view>>& DemoTenantFiles() {\n")
+  string(APPEND body "  static const auto* files = new std::vector<std::pair<std::string_view, std::string_view>>{\n")
+  foreach(f ${files})
+    file(READ ${dir}/${f} content)
+    string(APPEND body "      {\"${f}\", R\"gh_embed(${content})gh_embed\"},\n")
+  endforeach()
+  string(APPEND body "  };\n  return *files;\n}\n\n}  // namespace gatehouse::app\n")
+  file(WRITE ${out}.tmp "${body}")
+  file(COPY_FILE ${out}.tmp ${out} ONLY_IF_DIFFERENT)
+endfunction()

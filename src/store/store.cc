@@ -1,0 +1,33 @@
+#include "store/store.h"
+
+namespace gatehouse::store {
+
+const char* ObjectKindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kPolicy:
+      return "policy";
+    case ObjectKind::kNamedLocation:
+      return "namedLocation";
+    case ObjectKind::kAuthenticationStrength:
+      return "authenticationStrength";
+    case ObjectKind::kUser:
+      return "user";
+    case ObjectKind::kGroup:
+      return "group";
+    case ObjectKind::kApplication:
+      return "application";
+    case ObjectKind::kDevice:
+      return "device";
+    case ObjectKind::kRoleAssignment:
+      return "roleAssignment";
+    case ObjectKind::kAdminClient:
+      return "adminClient";
+    case ObjectKind::kSigningKey:
+      return "signingKey";
+    case ObjectKind::kSetting:
+      return "setting";
+  }
+  return "unknown";
+}
+
+}  // namespace gatehouse::store
