@@ -28,6 +28,21 @@ absl::StatusOr<std::string> ReadInput(const std::string& path, std::istream& in)
   return core::ReadFileToString(path);
 }
 
+// Reads and parses the JSON document at `path` ("-" = standard input); errors go to io.err.
+std::optional<json> ReadJsonInput(const std::string& path, CommandStreams& io) {
+  auto text = ReadInput(path, io.in);
+  if (!text.ok()) {
+    io.err << "gatehouse: " << text.status().message() << '\n';
+    return std::nullopt;
+  }
+  auto body = core::ParseJsonDocument(*text);
+  if (!body.ok()) {
+    io.err << path << ": " << body.status().message() << '\n';
+    return std::nullopt;
+  }
+  return std::move(*body);
+}
+
 void PrintProblems(const core::ProblemList& problems, const std::string& file, std::ostream& err) {
   for (core::Problem p : problems.problems()) {
     if (p.file.empty()) p.file = file;
@@ -91,16 +106,8 @@ ca::SignInLogIds LogIds(const json& body, std::size_t line_number) {
 int RunWhatIf(const CaCommandOptions& options, CommandStreams io) {
   auto tenant = LoadTenant(options, io.err);
   if (!tenant) return 1;
-  auto text = ReadInput(options.input, io.in);
-  if (!text.ok()) {
-    io.err << "gatehouse: " << text.status().message() << '\n';
-    return 1;
-  }
-  auto body = core::ParseJsonDocument(*text);
-  if (!body.ok()) {
-    io.err << options.input << ": " << body.status().message() << '\n';
-    return 1;
-  }
+  auto body = ReadJsonInput(options.input, io);
+  if (!body) return 1;
   core::ProblemList problems;
   const ca::CompiledPolicySet& set = *tenant->bundle.compiled;
   auto request = ca::ReadWhatIfRequest(*body, set.directory(), tenant->geoip.get(), problems);
@@ -116,16 +123,8 @@ int RunEvaluate(const CaCommandOptions& options, CommandStreams io) {
   if (!tenant) return 1;
   const ca::CompiledPolicySet& set = *tenant->bundle.compiled;
   if (!options.batch) {
-    auto text = ReadInput(options.input, io.in);
-    if (!text.ok()) {
-      io.err << "gatehouse: " << text.status().message() << '\n';
-      return 1;
-    }
-    auto body = core::ParseJsonDocument(*text);
-    if (!body.ok()) {
-      io.err << options.input << ": " << body.status().message() << '\n';
-      return 1;
-    }
+    auto body = ReadJsonInput(options.input, io);
+    if (!body) return 1;
     core::ProblemList problems;
     auto request = ca::ReadSignInRequest(*body, set.directory(), tenant->geoip.get(), problems);
     PrintProblems(problems, options.input, io.err);

@@ -7,11 +7,12 @@
 #include "absl/strings/ascii.h"
 #include "ca/device_properties.h"
 #include "ca/well_known_apps.h"
+#include "core/text.h"
 
 namespace gatehouse::ca {
 namespace {
 
-std::string Lower(std::string_view s) { return absl::AsciiStrToLower(std::string(s)); }
+std::string Lower(std::string_view s) { return core::AsciiLower(s); }
 
 constexpr std::uint32_t kInteractiveControls =
     Bit(GrantControl::kMfa) | Bit(GrantControl::kAuthenticationStrength) |

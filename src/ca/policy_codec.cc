@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "core/json_document.h"
+#include "core/text.h"
 #include "directory/directory_snapshot.h"
 #include "nlohmann/json.hpp"
 
@@ -11,10 +12,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string_view s) { return absl::AsciiStrToLower(std::string(s)); }
-bool Is(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(std::string(a), std::string(b));
-}
+using core::EqualsIgnoreCase;
+std::string Lower(std::string_view s) { return core::AsciiLower(s); }
+bool Is(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
 
 // Reading context: the document being read and where problems go.
 class Reader {

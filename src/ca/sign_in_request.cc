@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "core/iso_time.h"
 #include "core/json_document.h"
+#include "core/text.h"
 #include "directory/directory_codec.h"
 #include "nlohmann/json.hpp"
 
@@ -13,10 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string Lower(std::string_view s) { return absl::AsciiStrToLower(std::string(s)); }
-bool Is(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(std::string(a), std::string(b));
-}
+using core::EqualsIgnoreCase;
+std::string Lower(std::string_view s) { return core::AsciiLower(s); }
+bool Is(std::string_view a, std::string_view b) { return EqualsIgnoreCase(a, b); }
 // "#microsoft.graph.userSignIn" -> "usersignin"
 std::string ODataType(const json& object) {
   auto it = object.find("@odata.type");

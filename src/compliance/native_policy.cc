@@ -10,14 +10,9 @@ namespace gatehouse::compliance {
 namespace {
 
 using nlohmann::json;
+using internal::Child;
+using internal::Invalid;
 
-absl::Status Invalid(const std::string& pointer, const std::string& message) {
-  return absl::InvalidArgumentError(pointer.empty() ? message : pointer + ": " + message);
-}
-
-std::string Child(const std::string& pointer, std::string_view key) {
-  return pointer + "/" + core::JsonPointerToken(key);
-}
 
 // Reads one enum literal of `key` into its ordinal.
 absl::StatusOr<uint8_t> EnumOrdinal(PostureKey key, const json& value, const std::string& where) {

@@ -1,19 +1,25 @@
-// Small std::string_view helpers (Debian's Abseil has absl::string_view != std::string_view, so
-// absl's matchers do not take std::string_view).
+// Helpers shared by the compliance codecs: case-insensitive tokens and JSON-pointer errors.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "absl/status/status.h"
+#include "core/problem.h"
+#include "core/text.h"
 
 namespace gatehouse::compliance::internal {
 
-inline char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+using core::EqualsIgnoreCase;
 
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
+// InvalidArgument "pointer: message" (just the message for the document itself).
+inline absl::Status Invalid(const std::string& pointer, const std::string& message) {
+  return absl::InvalidArgumentError(pointer.empty() ? message : pointer + ": " + message);
+}
+
+// The JSON pointer of member `key` under `pointer`.
+inline std::string Child(const std::string& pointer, std::string_view key) {
+  return pointer + "/" + core::JsonPointerToken(key);
 }
 
 }  // namespace gatehouse::compliance::internal
