@@ -516,7 +516,7 @@ HttpResponse AdminApi::WhatIf(HttpRequest& request) {
     ctx_.metrics->Increment("gatehouse_ca_decisions_total",
                             {{"decision", ca::ToString(decision.outcome)}, {"mode", "whatIf"}});
   }
-  return HttpResponse::Json(200, ca::WhatIfToJson(set, decision, parsed->applied_policies_only).dump());
+  return HttpResponse::Json(200, ca::WhatIfToJsonText(set, decision, parsed->applied_policies_only));
 }
 
 HttpResponse AdminApi::EvaluateAndLog(HttpRequest& request) {

@@ -88,11 +88,15 @@ AdminAuthority::AdminAuthority(store::Store& store, std::string issuer, absl::Du
     : store_(store), issuer_(std::move(issuer)), token_lifetime_(lifetime) {}
 
 absl::Status AdminAuthority::Initialize() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::unique_lock<std::shared_mutex> lock(mutex_);
   auto stored = store_.List(store::ObjectKind::kSigningKey);
   if (!stored.ok()) return stored.status();
   keys_.clear();
   verifier_ = crypto::JwtVerifier();
+  {
+    std::lock_guard<std::mutex> cache_lock(cache_mutex_);
+    verified_.clear();
+  }
   std::vector<store::StoredObject> objects = std::move(*stored);
   std::sort(objects.begin(), objects.end(),
             [](const auto& a, const auto& b) { return a.modified < b.modified; });
@@ -209,7 +213,7 @@ AdminAuthority::TokenResult AdminAuthority::IssueToken(const std::string& form_b
                  {"nbf", iat},       {"exp", iat + lifetime},     {"jti", crypto::RandomToken(12)}};
   std::string token;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::shared_lock<std::shared_mutex> lock(mutex_);
     auto signed_token = keys_.back().SignJwt(claims.dump());
     if (!signed_token.ok()) return fail(500, "server_error", "could not sign the token");
     token = *signed_token;
@@ -225,35 +229,48 @@ absl::StatusOr<AdminPrincipal> AdminAuthority::Authenticate(const std::string& a
     return absl::UnauthenticatedError("a bearer token is required");
   }
   std::string token(absl::StripAsciiWhitespace(authorization.substr(7)));
+  const std::int64_t t = absl::ToUnixSeconds(now);
+  constexpr std::int64_t kSkew = 60;
+  auto check_times = [&](const VerifiedToken& v) -> absl::StatusOr<AdminPrincipal> {
+    if (v.expires + kSkew < t) return absl::UnauthenticatedError("the bearer token has expired");
+    if (v.not_before - kSkew > t) return absl::UnauthenticatedError("the bearer token is not valid yet");
+    return v.principal;
+  };
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (auto it = verified_.find(token); it != verified_.end()) return check_times(it->second);
+  }
   absl::StatusOr<std::string> payload;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::shared_lock<std::shared_mutex> lock(mutex_);
     payload = verifier_.Verify(token);
   }
   if (!payload.ok()) return absl::UnauthenticatedError("the bearer token is not valid");
   json claims = json::parse(*payload, nullptr, false);
   if (!claims.is_object()) return absl::UnauthenticatedError("the bearer token is not valid");
-  const std::int64_t t = absl::ToUnixSeconds(now);
-  constexpr std::int64_t kSkew = 60;
   if (claims.value("iss", "") != issuer_ || claims.value("aud", "") != kAdminAudience) {
     return absl::UnauthenticatedError("the bearer token was not issued for this API");
   }
-  if (!claims.contains("exp") || !claims["exp"].is_number_integer() ||
-      claims["exp"].get<std::int64_t>() + kSkew < t) {
-    return absl::UnauthenticatedError("the bearer token has expired");
+  if (!claims.contains("exp") || !claims["exp"].is_number_integer()) {
+    return absl::UnauthenticatedError("the bearer token has no expiry");
   }
-  if (claims.contains("nbf") && claims["nbf"].is_number_integer() &&
-      claims["nbf"].get<std::int64_t>() - kSkew > t) {
-    return absl::UnauthenticatedError("the bearer token is not valid yet");
+  VerifiedToken verified;
+  verified.expires = claims["exp"].get<std::int64_t>();
+  if (claims.contains("nbf") && claims["nbf"].is_number_integer()) {
+    verified.not_before = claims["nbf"].get<std::int64_t>();
   }
-  AdminPrincipal principal;
-  principal.client_id = claims.value("sub", "");
-  principal.scopes = SplitScopes(claims.value("scp", ""));
-  return principal;
+  verified.principal.client_id = claims.value("sub", "");
+  verified.principal.scopes = SplitScopes(claims.value("scp", ""));
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (verified_.size() >= 10000) verified_.clear();
+    verified_.emplace(token, verified);
+  }
+  return check_times(verified);
 }
 
 std::string AdminAuthority::Jwks() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_lock<std::shared_mutex> lock(mutex_);
   json keys = json::array();
   for (const auto& key : keys_) keys.push_back(json::parse(key.PublicJwk()));
   return json{{"keys", keys}}.dump();

@@ -22,15 +22,15 @@ namespace {
 
 using nlohmann::json;
 
-std::mutex log_mutex;
-
-// One JSON object per line on stderr; values are escaped by the JSON library.
+// One JSON object per line on stderr; values are escaped by the JSON library. Each line is one
+// write(2) on the unbuffered stream, so lines from different threads never interleave.
 void Log(const std::string& level, const std::string& message, json fields = json::object()) {
   fields["time"] = core::FormatIsoDateTime(absl::Now());
   fields["level"] = level;
   fields["msg"] = message;
-  std::lock_guard<std::mutex> lock(log_mutex);
-  std::cerr << fields.dump() << std::endl;
+  std::string line = fields.dump();
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
 bool SplitListen(const std::string& listen, std::string& host, std::uint16_t& port) {

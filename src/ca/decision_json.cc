@@ -138,27 +138,31 @@ json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
   return out;
 }
 
-json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision, bool applied_only) {
-  json value = json::array();
+std::string WhatIfToJsonText(const CompiledPolicySet& policies, const Decision& decision,
+                             bool applied_only) {
   std::vector<PolicyTrace> trace;
   decision.ExpandTrace(trace);
+  std::string out = "{\"value\":[";
+  bool first = true;
   for (std::size_t i = 0; i < decision.policy_count; ++i) {
     const PolicyTrace& t = trace[i];
     if (applied_only && !t.applies) continue;
     const Policy& p = policies.policy(i);
-    json entry = json::object();
-    if (p.source && p.source->is_object()) {
-      for (const auto& [key, item] : p.source->items()) {
-        if (key.find("@odata.") != std::string::npos || (!key.empty() && key[0] == '#')) continue;
-        entry[key] = item;
-      }
-    }
-    entry["id"] = p.id;
-    entry["policyApplies"] = t.applies;
-    entry["analysisReasons"] = AnalysisReason(p, t);
-    value.push_back(std::move(entry));
+    if (!first) out += ',';
+    first = false;
+    out += p.response_prefix;
+    if (p.response_prefix.size() > 1) out += ',';
+    out += t.applies ? "\"policyApplies\":true,\"analysisReasons\":\""
+                     : "\"policyApplies\":false,\"analysisReasons\":\"";
+    out += AnalysisReason(p, t);
+    out += "\"}";
   }
-  return json{{"value", std::move(value)}};
+  out += "]}";
+  return out;
+}
+
+json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision, bool applied_only) {
+  return json::parse(WhatIfToJsonText(policies, decision, applied_only));
 }
 
 }  // namespace gatehouse::ca

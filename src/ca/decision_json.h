@@ -2,6 +2,8 @@
 // the What If response (Graph whatIfAnalysisResult collection).
 #pragma once
 
+#include <string>
+
 #include "ca/compiled_policy_set.h"
 #include "ca/decision.h"
 #include "nlohmann/json_fwd.hpp"
@@ -17,9 +19,12 @@ nlohmann::ordered_json DecisionToJson(const CompiledPolicySet& policies, const D
                               TraceDetail detail);
 
 // {"value": [policy JSON + "policyApplies" + "analysisReasons"...]}. With applied_only, only
-// policies that apply are listed.
+// policies that apply are listed. The text form is built by concatenating each policy's
+// pre-rendered JSON (Policy::response_prefix), so a response costs no JSON tree.
+std::string WhatIfToJsonText(const CompiledPolicySet& policies, const Decision& decision,
+                             bool applied_only);
 nlohmann::ordered_json WhatIfToJson(const CompiledPolicySet& policies, const Decision& decision,
-                            bool applied_only);
+                                    bool applied_only);
 
 // The first failed condition in What If order, as Graph's analysisReasons token; "notSet" when
 // the policy applies, "policyNotEnabled" when it is disabled.

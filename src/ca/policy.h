@@ -194,6 +194,9 @@ struct Policy {
 
   // The document as loaded, for What If responses that echo the policy.
   std::shared_ptr<const nlohmann::json> source;
+  // The same document rendered once for responses: compact JSON without OData annotations, with
+  // "id", and without its closing brace (responses append their own members).
+  std::string response_prefix;
 };
 
 template <typename E>

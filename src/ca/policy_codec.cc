@@ -575,6 +575,13 @@ std::optional<Policy> ParsePolicy(const json& doc, const std::string& fallback_i
     r.Warning("/grantControls", "the policy has neither grant nor session controls");
   }
   policy.source = std::make_shared<const json>(doc);
+  json echo = json::object();
+  for (const auto& [key, value] : doc.items()) {
+    if (!core::IsODataAnnotation(key)) echo[key] = value;
+  }
+  if (!echo.contains("id") || !echo["id"].is_string()) echo["id"] = policy.id;
+  policy.response_prefix = echo.dump();
+  policy.response_prefix.pop_back();  // the closing brace
 
   bool ok = !local.has_errors();
   problems.Merge(local);

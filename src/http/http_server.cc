@@ -10,7 +10,7 @@
 //   rest of the request) -> handle -> write -> read ... until the client closes, asks for
 //   Connection: close, a limit is hit (error response, then a lingering close), or the server
 //   shuts down (idle connections are closed at once; busy ones after their current response).
-#include "http/internal/asio.h"  // first: it includes <utility> before any Asio header
+#include "http/http_server.h"
 
 #include <algorithm>
 #include <array>
@@ -28,7 +28,7 @@
 
 #include "absl/status/status.h"
 #include "fmt/format.h"
-#include "http/http_server.h"
+#include "http/internal/asio.h"  // all Beast/Asio; it includes <utility> before Asio itself
 #include "http/internal/rate_limiter.h"
 #include "http/internal/request_target.h"
 #include "http/internal/status_text.h"
@@ -63,8 +63,8 @@ bool IsSaneRequestId(std::string_view id) {
 
 // Method label for metrics: a fixed set, so clients cannot explode the series count.
 std::string MethodLabel(std::string_view method) {
-  static constexpr std::string_view kKnown[] = {"GET",    "HEAD",    "POST", "PUT",
-                                                "PATCH",  "DELETE",  "OPTIONS"};
+  static constexpr std::string_view kKnown[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                "PATCH", "DELETE", "OPTIONS"};
   for (std::string_view known : kKnown) {
     if (method == known) return std::string(known);
   }
@@ -182,14 +182,14 @@ struct HttpServer::Impl {
 namespace {
 
 template <bool kTls>
-using StreamFor =
-    std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+using StreamFor = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
 template <bool kTls>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<kTls>> {
  public:
   Session(HttpServer::Impl& server, tcp::socket socket, std::string remote_address)
-      : server_(server), stream_(MakeStream(server, std::move(socket))),
+      : server_(server),
+        stream_(MakeStream(server, std::move(socket))),
         remote_address_(std::move(remote_address)) {}
 
   ~Session() override {
@@ -228,12 +228,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if constexpr (kTls) {
       state_ = State::kHandshake;
       Tcp().expires_after(server_.options.request_timeout);
-      stream_.async_handshake(
-          asio::ssl::stream_base::server,
-          [self = this->shared_from_this()](beast::error_code ec) {
-            if (ec) return self->CloseNow();
-            self->Read();
-          });
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->CloseNow();
+                                self->Read();
+                              });
     } else {
       Read();
     }
@@ -265,13 +264,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return ReadHeader();
     }
     Tcp().expires_after(server_.options.idle_timeout);
-    bhttp::async_read_some(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-          if (ec) return self->OnReadError(ec);
-          self->read_started_ = Clock::now();
-          self->ReadHeader();
-        });
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return self->OnReadError(ec);
+                             self->read_started_ = Clock::now();
+                             self->ReadHeader();
+                           });
   }
 
   void ReadHeader() {
@@ -363,9 +361,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     auto target = internal::ParseRequestTarget(request.target);
     if (!target.ok()) {
-      return Write(method, request.request_id,
-                   Problem(400, internal::ReasonPhrase(400), std::string(target.status().message())),
-                   false, version);
+      return Write(
+          method, request.request_id,
+          Problem(400, internal::ReasonPhrase(400), std::string(target.status().message())), false,
+          version);
     }
     request.path = std::move(target->path);
     request.query = std::move(target->query);
@@ -393,7 +392,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
              bool keep_alive, unsigned version) {
     state_ = State::kBusy;
     if (response.status < 200 || response.status > 599) {
-      response = Problem(500, internal::ReasonPhrase(500), "the handler produced an invalid status");
+      response =
+          Problem(500, internal::ReasonPhrase(500), "the handler produced an invalid status");
     }
     keep_alive = keep_alive && !server_.stopping;
     response_.emplace();
@@ -401,9 +401,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     response_->result(static_cast<unsigned>(response.status));
     for (auto& [name, value] : response.headers) {
       // Framing headers are ours; header text with line breaks would split the response.
-      if (!IsToken(name) || HasLineBreak(value) ||
-          beast::iequals(name, "content-length") || beast::iequals(name, "transfer-encoding") ||
-          beast::iequals(name, "connection")) {
+      if (!IsToken(name) || HasLineBreak(value) || beast::iequals(name, "content-length") ||
+          beast::iequals(name, "transfer-encoding") || beast::iequals(name, "connection")) {
         continue;
       }
       response_->insert(name, value);
@@ -463,13 +462,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Drain() {
-    Tcp().async_read_some(
-        asio::buffer(drain_buffer_),
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ > kLingerMaxBytes) return self->CloseNow();
-          self->Drain();
-        });
+    Tcp().async_read_some(asio::buffer(drain_buffer_),
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > kLingerMaxBytes) return self->CloseNow();
+                            self->Drain();
+                          });
   }
 
   void CloseNow() {
@@ -514,16 +512,16 @@ absl::Status HttpServer::Impl::Listen() {
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return absl::UnavailableError(fmt::format("cannot listen on {}: {}", where, ec.message()));
+  if (ec)
+    return absl::UnavailableError(fmt::format("cannot listen on {}: {}", where, ec.message()));
   bound_port = acceptor.local_endpoint(ec).port();
   return absl::OkStatus();
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(io_context),
-                        [this](beast::error_code ec, tcp::socket socket) {
-                          OnAccept(ec, std::move(socket));
-                        });
+  acceptor.async_accept(
+      asio::make_strand(io_context),
+      [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -568,8 +566,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions 
   if (!handler) return absl::InvalidArgumentError("HttpServer needs a handler");
   const bool want_tls =
       !options.tls_certificate_file.empty() || !options.tls_private_key_file.empty();
-  if (want_tls &&
-      (options.tls_certificate_file.empty() || options.tls_private_key_file.empty())) {
+  if (want_tls && (options.tls_certificate_file.empty() || options.tls_private_key_file.empty())) {
     return absl::InvalidArgumentError("TLS needs both a certificate file and a private key file");
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
@@ -581,25 +578,22 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions 
                                   asio::ssl::context::single_dh_use);
     impl->ssl_context.use_certificate_chain_file(impl->options.tls_certificate_file, ec);
     if (ec) {
-      return absl::InvalidArgumentError(fmt::format("TLS certificate {}: {}",
-                                                    impl->options.tls_certificate_file,
-                                                    ec.message()));
+      return absl::InvalidArgumentError(
+          fmt::format("TLS certificate {}: {}", impl->options.tls_certificate_file, ec.message()));
     }
     impl->ssl_context.use_private_key_file(impl->options.tls_private_key_file,
                                            asio::ssl::context::pem, ec);
     if (ec) {
-      return absl::InvalidArgumentError(fmt::format("TLS private key {}: {}",
-                                                    impl->options.tls_private_key_file,
-                                                    ec.message()));
+      return absl::InvalidArgumentError(
+          fmt::format("TLS private key {}: {}", impl->options.tls_private_key_file, ec.message()));
     }
     impl->tls = true;
   }
   if (MetricsRegistry* metrics = impl->options.metrics) {
     metrics->DeclareCounter(kRequestsTotal, "HTTP requests answered, by method and status code.");
-    metrics->DeclareHistogram(kRequestDuration,
-                              "Time from reading an HTTP request to handing over its response.",
-                              {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-                               2.5, 5, 10});
+    metrics->DeclareHistogram(
+        kRequestDuration, "Time from reading an HTTP request to handing over its response.",
+        {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10});
   }
   if (absl::Status status = impl->Listen(); !status.ok()) return status;
   impl->Accept();

@@ -26,7 +26,6 @@ struct FamilyData {
   std::map<Labels, Series> series;
 };
 
-
 // Default buckets for a histogram observed before it was declared (seconds, like Prometheus').
 const std::vector<double>& DefaultBuckets() {
   static const std::vector<double> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -103,9 +102,9 @@ void Configure(FamilyData& family, FamilyData::Type type, const std::string& hel
                std::vector<double> bounds = {}) {
   family.type = type;
   family.help = help;
-  bounds.erase(std::remove_if(bounds.begin(), bounds.end(),
-                              [](double b) { return !std::isfinite(b); }),
-               bounds.end());
+  bounds.erase(
+      std::remove_if(bounds.begin(), bounds.end(), [](double b) { return !std::isfinite(b); }),
+      bounds.end());
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
   family.bounds = std::move(bounds);
@@ -197,12 +196,12 @@ std::string MetricsRegistry::Render() const {
       for (std::size_t i = 0; i < family->bounds.size(); ++i) {
         cumulative += series.bucket_counts[i];
         const std::string le = FormatValue(family->bounds[i]);
-        out += name + "_bucket" + FormatLabels(labels, &le) + " " + std::to_string(cumulative) +
-               "\n";
+        out +=
+            name + "_bucket" + FormatLabels(labels, &le) + " " + std::to_string(cumulative) + "\n";
       }
       const std::string inf = "+Inf";
-      out += name + "_bucket" + FormatLabels(labels, &inf) + " " + std::to_string(series.count) +
-             "\n";
+      out +=
+          name + "_bucket" + FormatLabels(labels, &inf) + " " + std::to_string(series.count) + "\n";
       out += name + "_sum" + FormatLabels(labels) + " " + FormatValue(series.sum) + "\n";
       out += name + "_count" + FormatLabels(labels) + " " + std::to_string(series.count) + "\n";
     }

@@ -48,9 +48,8 @@ absl::StatusOr<std::vector<std::string>> DecodePathSegments(std::string_view raw
   std::size_t start = 1;
   while (true) {
     const std::size_t slash = raw_path.find('/', start);
-    const std::string_view raw = raw_path.substr(start, slash == std::string_view::npos
-                                                            ? std::string_view::npos
-                                                            : slash - start);
+    const std::string_view raw = raw_path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     auto decoded = PercentDecode(raw, /*plus_is_space=*/false);
     if (!decoded.ok()) return decoded.status();
     segments.push_back(*std::move(decoded));
@@ -68,7 +67,8 @@ absl::StatusOr<RequestTarget> ParseRequestTarget(std::string_view target) {
   const std::size_t question = target.find('?');
   const std::string_view raw_path = target.substr(0, question);
   auto path = PercentDecode(raw_path, /*plus_is_space=*/false);
-  if (!path.ok()) return absl::InvalidArgumentError("path: " + std::string(path.status().message()));
+  if (!path.ok())
+    return absl::InvalidArgumentError("path: " + std::string(path.status().message()));
   result.path = *std::move(path);
   auto segments = DecodePathSegments(raw_path);
   if (!segments.ok()) return segments.status();

@@ -157,9 +157,9 @@ TEST(HttpServer, AnswersPipelinedRequestsInOrder) {
   auto server = StartRoutedServer();
   auto connection = RawConnection::Connect(server->port());
   ASSERT_NE(connection, nullptr);
-  ASSERT_TRUE(connection->Send(
-      "GET /v1.0/users/first HTTP/1.1\r\nHost: x\r\n\r\n"
-      "GET /v1.0/users/second HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("GET /v1.0/users/first HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET /v1.0/users/second HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto first = connection->ReadResponse();
   auto second = connection->ReadResponse();
   ASSERT_TRUE(first.has_value() && second.has_value());
@@ -274,8 +274,8 @@ TEST(HttpServer, KeepsASaneRequestIdSentByTheClient) {
 
 TEST(HttpServer, ReplacesAClientRequestIdThatIsTooLongOrHasOddCharacters) {
   auto server = StartRoutedServer();
-  for (const std::string& sent : {std::string(129, 'a'), std::string("a b"),
-                                  std::string("<script>")}) {
+  for (const std::string& sent :
+       {std::string(129, 'a'), std::string("a b"), std::string("<script>")}) {
     auto response = Get(*server, "/ping", {{"X-Request-Id", sent}});
     ASSERT_TRUE(response.ok());
     EXPECT_THAT(HeaderOf(*response, "X-Request-Id"), MatchesRegex("[0-9a-f]{16}-[0-9a-f]+"));
@@ -313,9 +313,8 @@ TEST(HttpServer, DropsHandlerHeadersThatWouldBreakFraming) {
 }
 
 TEST(HttpServer, AnswersHeadWithTheLengthButWithoutTheBody) {
-  auto server = StartServer(TestOptions(), [](HttpRequest&) {
-    return HttpResponse::Text(200, "abc");
-  });
+  auto server =
+      StartServer(TestOptions(), [](HttpRequest&) { return HttpResponse::Text(200, "abc"); });
   ClientRequest request;
   request.method = "HEAD";
   auto response = Fetch(kLocalhost, server->port(), request);
@@ -324,8 +323,9 @@ TEST(HttpServer, AnswersHeadWithTheLengthButWithoutTheBody) {
   EXPECT_EQ(response->body, "");
   // The connection stays usable: the next response is not mistaken for a body.
   auto connection = RawConnection::Connect(server->port());
-  ASSERT_TRUE(connection->Send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
-                               "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   // Read the HEAD answer's header only, then the GET answer.
   auto head = connection->ReadResponseWithoutBody();
   ASSERT_TRUE(head.has_value());
@@ -335,9 +335,8 @@ TEST(HttpServer, AnswersHeadWithTheLengthButWithoutTheBody) {
 }
 
 TEST(HttpServer, SendsNoBodyWithA204EvenIfTheHandlerGaveOne) {
-  auto server = StartServer(TestOptions(), [](HttpRequest&) {
-    return HttpResponse::Text(204, "ignored");
-  });
+  auto server =
+      StartServer(TestOptions(), [](HttpRequest&) { return HttpResponse::Text(204, "ignored"); });
   auto connection = RawConnection::Connect(server->port());
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(connection->Send("DELETE /x HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -369,9 +368,8 @@ TEST(HttpServer, ShutdownLetsAnInFlightRequestFinishAndThenRefusesConnections) {
   });
   ASSERT_NE(server, nullptr);
   const std::uint16_t port = server->port();
-  auto in_flight = std::async(std::launch::async, [port] {
-    return Fetch(kLocalhost, port, ClientRequest{});
-  });
+  auto in_flight =
+      std::async(std::launch::async, [port] { return Fetch(kLocalhost, port, ClientRequest{}); });
   auto waiter = std::async(std::launch::async, [&server] { server->Wait(); });
   entered_future.wait();
   server->Shutdown(std::chrono::seconds(10));
@@ -425,8 +423,9 @@ TEST(HttpServer, RecordsRequestCountsAndLatenciesInPrometheusFormat) {
   EXPECT_THAT(text, HasSubstr("gatehouse_http_requests_total{method=\"GET\",status=\"200\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("gatehouse_http_requests_total{method=\"GET\",status=\"404\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE gatehouse_http_request_duration_seconds histogram\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "gatehouse_http_request_duration_seconds_bucket{method=\"GET\",le=\"0.0005\"}"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("gatehouse_http_request_duration_seconds_bucket{method=\"GET\",le=\"0.0005\"}"));
   EXPECT_THAT(text, HasSubstr("gatehouse_http_request_duration_seconds_count{method=\"GET\"} 3\n"));
   const auto check = testing::CheckWithPromtool(text);
   EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << text;
@@ -473,8 +472,8 @@ struct TestCertificate {
 
 TestCertificate MakeSelfSignedCertificate() {
   TestCertificate files;
-  files.directory = std::filesystem::temp_directory_path() /
-                    ("gatehouse_tls_" + std::to_string(::getpid()));
+  files.directory =
+      std::filesystem::temp_directory_path() / ("gatehouse_tls_" + std::to_string(::getpid()));
   std::filesystem::create_directories(files.directory);
   files.certificate = (files.directory / "cert.pem").string();
   files.key = (files.directory / "key.pem").string();

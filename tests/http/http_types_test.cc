@@ -94,11 +94,12 @@ TEST(HttpResponse, SetHeaderReplacesAnExistingHeaderCaseInsensitively) {
 }
 
 TEST(RequestTarget, DecodesPathAndQueryWithPlusAsSpaceOnlyInTheQuery) {
-  auto target = internal::ParseRequestTarget("/a%20b+c/d?%24filter=name+eq+%27x%27&top=5&top=7&flag");
+  auto target =
+      internal::ParseRequestTarget("/a%20b+c/d?%24filter=name+eq+%27x%27&top=5&top=7&flag");
   ASSERT_TRUE(target.ok()) << target.status();
   EXPECT_EQ(target->path, "/a b+c/d");
-  EXPECT_THAT(target->query, ElementsAre(Pair("$filter", "name eq 'x'"), Pair("flag", ""),
-                                         Pair("top", "7")));
+  EXPECT_THAT(target->query,
+              ElementsAre(Pair("$filter", "name eq 'x'"), Pair("flag", ""), Pair("top", "7")));
 }
 
 TEST(RequestTarget, RejectsMalformedEscapesEncodedNulAndNonOriginForm) {
@@ -126,8 +127,10 @@ Router MakeRouter() {
   router.Add("GET", "/v1.0/users/{id}", [](HttpRequest& request) {
     return HttpResponse::Text(200, "user " + request.path_params["id"]);
   });
-  router.Add("DELETE", "/v1.0/users/{id}", [](HttpRequest&) { return HttpResponse::Text(204, ""); });
-  router.Add("GET", "/v1.0/users/delta", [](HttpRequest&) { return HttpResponse::Text(200, "delta"); });
+  router.Add("DELETE", "/v1.0/users/{id}",
+             [](HttpRequest&) { return HttpResponse::Text(204, ""); });
+  router.Add("GET", "/v1.0/users/delta",
+             [](HttpRequest&) { return HttpResponse::Text(200, "delta"); });
   router.Add("GET", "/", [](HttpRequest&) { return HttpResponse::Text(200, "root"); });
   return router;
 }

@@ -44,17 +44,16 @@ TEST(MetricsRegistry, RendersCountersWithHelpTypeAndLabels) {
 TEST(MetricsRegistry, RendersHistogramsWithCumulativeBucketsSumAndCount) {
   const std::string text = RenderPopulatedRegistry();
   const std::string name = "gatehouse_http_request_duration_seconds";
-  EXPECT_THAT(text,
-              HasSubstr("# TYPE " + name + " histogram\n" +
-                        name + "_bucket{method=\"GET\",le=\"0.0005\"} 1\n" +
-                        name + "_bucket{method=\"GET\",le=\"0.001\"} 1\n" +
-                        name + "_bucket{method=\"GET\",le=\"0.01\"} 1\n" +
-                        name + "_bucket{method=\"GET\",le=\"0.1\"} 1\n" +
-                        name + "_bucket{method=\"GET\",le=\"1\"} 2\n" +
-                        name + "_bucket{method=\"GET\",le=\"10\"} 2\n" +
-                        name + "_bucket{method=\"GET\",le=\"+Inf\"} 3\n" +
-                        name + "_sum{method=\"GET\"} 30.500244140625\n" +
-                        name + "_count{method=\"GET\"} 3\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "# TYPE " + name + " histogram\n" + name + "_bucket{method=\"GET\",le=\"0.0005\"} 1\n" +
+          name + "_bucket{method=\"GET\",le=\"0.001\"} 1\n" + name +
+          "_bucket{method=\"GET\",le=\"0.01\"} 1\n" + name +
+          "_bucket{method=\"GET\",le=\"0.1\"} 1\n" + name + "_bucket{method=\"GET\",le=\"1\"} 2\n" +
+          name + "_bucket{method=\"GET\",le=\"10\"} 2\n" + name +
+          "_bucket{method=\"GET\",le=\"+Inf\"} 3\n" + name +
+          "_sum{method=\"GET\"} 30.500244140625\n" + name + "_count{method=\"GET\"} 3\n"));
 }
 
 TEST(MetricsRegistry, CountsAnObservationEqualToABoundInThatBucket) {
@@ -128,8 +127,7 @@ TEST(MetricsRegistry, OutputPassesPromtoolCheckMetrics) {
 }
 
 TEST(MetricsRegistry, PromtoolRejectsBrokenExpositionSoTheCheckIsMeaningful) {
-  const PromtoolResult result =
-      CheckWithPromtool("# TYPE x_total counter\nx_total{a=\"1\" 1\n");
+  const PromtoolResult result = CheckWithPromtool("# TYPE x_total counter\nx_total{a=\"1\" 1\n");
   EXPECT_NE(result.exit_code, 0);
 }
 

@@ -18,9 +18,9 @@ struct PromtoolResult {
 
 inline PromtoolResult CheckWithPromtool(const std::string& text) {
   static int counter = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("gatehouse_metrics_" + std::to_string(::getpid()) + "_" +
-                     std::to_string(counter++) + ".txt");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("gatehouse_metrics_" + std::to_string(::getpid()) +
+                                                "_" + std::to_string(counter++) + ".txt");
   {
     std::ofstream out(path, std::ios::binary);
     out << text;

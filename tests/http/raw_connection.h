@@ -81,9 +81,8 @@ class RawConnection {
     while (line_end != std::string::npos) {
       const std::size_t start = line_end + 2;
       line_end = head.find("\r\n", start);
-      const std::string line = head.substr(start, line_end == std::string::npos
-                                                      ? std::string::npos
-                                                      : line_end - start);
+      const std::string line =
+          head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
       const std::size_t colon = line.find(':');
       if (colon == std::string::npos) continue;
       std::string name = line.substr(0, colon);
@@ -105,7 +104,6 @@ class RawConnection {
     buffer_.erase(0, length);
     return response;
   }
-
 
  public:
   // True when the server has closed the connection (EOF or reset) with nothing more to read.

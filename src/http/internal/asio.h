@@ -2,6 +2,7 @@
 // header: every file that does costs a long compile, and no public header may expose Boost.
 #pragma once
 
+// clang-format off
 // Must come first: Boost 1.74's Asio with g++ 12 in C++20 mode uses std::exchange & co. without
 // including <utility> itself.
 #include <utility>
@@ -15,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+// clang-format on
 
 namespace gatehouse::http::internal {
 
