@@ -15,6 +15,7 @@
 #include "ca/sign_in_request.h"
 #include "core/iso_time.h"
 #include "core/json_document.h"
+#include "core/text.h"
 #include "directory/directory_codec.h"
 #include "nlohmann/json.hpp"
 
@@ -39,6 +40,32 @@ std::string NewGuid() {
                 static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
                 static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
   return buffer;
+}
+
+// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
+std::string EncodeQueryValue(std::string_view value) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The next page's link keeps the caller's $filter and $top.
+std::string NextLink(const std::string& path, const HttpRequest& request, int top,
+                     std::int64_t skip_token) {
+  std::string link = path + "?$top=" + std::to_string(top) + "&$skiptoken=" + std::to_string(skip_token);
+  if (auto f = request.query.find("$filter"); f != request.query.end()) {
+    link += "&$filter=" + EncodeQueryValue(f->second);
+  }
+  return link;
 }
 
 HttpResponse JsonResponse(int status, const json& body) {
@@ -282,7 +309,7 @@ std::optional<HttpResponse> AdminApi::Check(const Collection& c, const json& doc
   }
   std::vector<ca::Policy> candidate;
   for (const auto& existing : bundle.policies) {
-    if (existing.id != policy->id) candidate.push_back(existing);
+    if (!core::EqualsIgnoreCase(existing.id, policy->id)) candidate.push_back(existing);
   }
   candidate.push_back(*policy);
   if (auto lockout = CheckLockout(bundle, candidate, ctx_.emergency_access_group_id)) {
@@ -621,12 +648,8 @@ HttpResponse AdminApi::SignIns(HttpRequest& request) {
   for (const auto& row : *rows) value.push_back(json::parse(row.body, nullptr, false));
   json body = {{"@odata.context", std::string(kGraphContext) + "auditLogs/signIns"}, {"value", value}};
   if (static_cast<int>(rows->size()) == page->top) {
-    std::string next = "/v1.0/auditLogs/signIns?$top=" + std::to_string(page->top) +
-                       "&$skiptoken=" + std::to_string(rows->back().sequence);
-    if (auto f = request.query.find("$filter"); f != request.query.end()) {
-      next += "&$filter=" + f->second;
-    }
-    body["@odata.nextLink"] = next;
+    body["@odata.nextLink"] =
+        NextLink("/v1.0/auditLogs/signIns", request, page->top, rows->back().sequence);
   }
   return JsonResponse(200, body);
 }
@@ -695,8 +718,8 @@ HttpResponse AdminApi::DirectoryAudits(HttpRequest& request) {
   json body = {{"@odata.context", std::string(kGraphContext) + "auditLogs/directoryAudits"},
                {"value", value}};
   if (static_cast<int>(rows->size()) == page->top) {
-    body["@odata.nextLink"] = "/v1.0/auditLogs/directoryAudits?$top=" + std::to_string(page->top) +
-                              "&$skiptoken=" + std::to_string(rows->back().sequence);
+    body["@odata.nextLink"] =
+        NextLink("/v1.0/auditLogs/directoryAudits", request, page->top, rows->back().sequence);
   }
   return JsonResponse(200, body);
 }

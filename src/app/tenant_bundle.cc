@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "ca/policy_codec.h"
 #include "core/json_document.h"
+#include "core/text.h"
 #include "directory/directory_codec.h"
 #include "nlohmann/json.hpp"
 
@@ -169,7 +170,7 @@ TenantBundle TenantBuilder::Finish() && {
   const std::vector<std::string>& sources = state_->policy_sources;
   for (std::size_t i = 0; i < bundle.policies.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
-      if (bundle.policies[i].id == bundle.policies[j].id) {
+      if (core::EqualsIgnoreCase(bundle.policies[i].id, bundle.policies[j].id)) {
         problems.Add({core::Severity::kError, sources[i], "/id",
                       "duplicate policy id '" + bundle.policies[i].id + "' (also in " +
                           sources[j] + ")"});

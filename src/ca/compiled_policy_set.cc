@@ -596,7 +596,7 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
   // Controls the session satisfies regardless of policy.
   std::uint32_t satisfied = 0;
   if (SatisfiesMfa(sign_in.session.authentication_methods)) satisfied |= Bit(GrantControl::kMfa);
-  if (sign_in.device && sign_in.device->is_compliant) satisfied |= Bit(GrantControl::kCompliantDevice);
+  if (sign_in.device && sign_in.device->is_compliant.value_or(false)) satisfied |= Bit(GrantControl::kCompliantDevice);
   if (sign_in.device && sign_in.device->trust_type == "ServerAD") {
     satisfied |= Bit(GrantControl::kDomainJoinedDevice);
   }
@@ -635,6 +635,17 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
     decision.applied.push_back({static_cast<std::uint16_t>(i), result, unmet});
   });
 
+  // Sign-in frequency: with the time of the session's last authentication known, an interval
+  // that has passed means the user must sign in again (everyTime tolerates 5 minutes of skew).
+  decision.reauthentication_required = false;
+  if (!blocked && sign_in.session.last_authentication_time) {
+    const absl::Duration age = sign_in.time - *sign_in.session.last_authentication_time;
+    const SessionControls& s = decision.session;
+    decision.reauthentication_required =
+        (s.sign_in_frequency_every_time && age > absl::Minutes(5)) ||
+        (s.sign_in_frequency_hours && age > absl::Hours(*s.sign_in_frequency_hours));
+  }
+
   if (blocked) {
     decision.outcome = Outcome::kBlock;
     decision.required_controls = Bit(GrantControl::kBlock);
@@ -643,6 +654,11 @@ void CompiledPolicySet::Evaluate(const SignInContext& sign_in, Decision& decisio
     decision.outcome = Outcome::kInterrupt;
     decision.required_controls = required;
     decision.error_code = ErrorCodeFor(required, decision.device_presented);
+  } else if (decision.reauthentication_required) {
+    // AADSTS70043: the session is older than the sign-in frequency policy allows.
+    decision.outcome = Outcome::kInterrupt;
+    decision.required_controls = 0;
+    decision.error_code = "70043";
   } else {
     decision.outcome = Outcome::kAllow;
     decision.required_controls = 0;

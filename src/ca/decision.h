@@ -64,6 +64,9 @@ struct Decision {
   AccessStatus status = AccessStatus::kNotApplied;
   SessionControls session;         // merged from applying enforced policies
   bool device_presented = false;
+  // The merged sign-in frequency demands a fresh authentication: the session's last
+  // authentication is older than the interval (everyTime: older than 5 minutes).
+  bool reauthentication_required = false;
 
   // The per-policy trace, kept in the engine's own form so that producing it costs a few mask
   // copies: failed[c] holds the (enabled or report-only) policies that condition c let down,

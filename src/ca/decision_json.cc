@@ -112,6 +112,7 @@ json DecisionToJson(const CompiledPolicySet& policies, const Decision& decision,
   out["errorCode"] = decision.error_code.empty() ? json(nullptr) : json(std::string(decision.error_code));
   out["requiredControls"] = ControlsToJson(decision.required_controls);
   out["conditionalAccessStatus"] = ToString(decision.status);
+  if (decision.reauthentication_required) out["reauthenticationRequired"] = true;
   json applied = json::array();
   std::vector<PolicyTrace> trace;
   decision.ExpandTrace(trace);

@@ -17,7 +17,8 @@ std::optional<std::string_view> DirectoryDeviceProperties::Scalar(DeviceProperty
     case DeviceProperty::kDeviceOwnership: return value(d.device_ownership);
     case DeviceProperty::kEnrollmentProfileName: return value(d.enrollment_profile_name);
     case DeviceProperty::kIsCompliant:
-      return d.is_compliant ? std::string_view("True") : std::string_view("False");
+      if (!d.is_compliant) return std::nullopt;
+      return *d.is_compliant ? std::string_view("True") : std::string_view("False");
     case DeviceProperty::kManufacturer: return value(d.manufacturer);
     case DeviceProperty::kMdmAppId: return value(d.mdm_app_id);
     case DeviceProperty::kModel: return value(d.model);
@@ -31,7 +32,8 @@ std::optional<std::string_view> DirectoryDeviceProperties::Scalar(DeviceProperty
     default: {
       auto index = static_cast<int>(property) - static_cast<int>(DeviceProperty::kExtensionAttribute1);
       if (index < 0 || index >= 15) return std::nullopt;
-      bool visible = d.is_managed || d.is_compliant || d.trust_type == "ServerAD";
+      bool visible = d.described_by_request || d.is_managed || d.is_compliant.value_or(false) ||
+                     d.trust_type == "ServerAD";
       if (!visible) return std::nullopt;
       return value(d.extension_attributes[index]);
     }

@@ -172,7 +172,7 @@ struct SessionControls {
 };
 
 struct Policy {
-  std::string id;
+  std::string id;  // as written in the document (ids compare case-insensitively)
   std::string display_name;
   PolicyState state = PolicyState::kDisabled;
 

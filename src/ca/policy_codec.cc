@@ -496,13 +496,13 @@ std::optional<Policy> ParsePolicy(const json& doc, const std::string& fallback_i
     return std::nullopt;
   }
   Policy policy;
-  policy.id = Lower(r.String(doc, "id", "/id"));
+  policy.id = r.String(doc, "id", "/id");  // as exported; compare case-insensitively
   if (policy.id.empty()) {
     if (fallback_id.empty()) {
       r.Error("/id", "required");
     } else {
       r.Warning("/id", "missing; using '" + fallback_id + "'");
-      policy.id = Lower(fallback_id);
+      policy.id = fallback_id;
     }
   }
   policy.display_name = r.String(doc, "displayName", "/displayName");

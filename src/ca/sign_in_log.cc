@@ -28,6 +28,9 @@ const char* FailureReason(std::string_view code) {
   }
   if (code == "50142") return "Password change is required due to a Conditional Access policy.";
   if (code == "50158") return "External security challenge was not satisfied.";
+  if (code == "70043") {
+    return "The session has expired due to sign-in frequency checks by Conditional Access.";
+  }
   return "Conditional Access requirement not met.";
 }
 
@@ -78,7 +81,7 @@ json SignInLogRecord(const CompiledPolicySet& policies, const SignInContext& sig
     if (!sign_in.device->operating_system.empty()) {
       device["operatingSystem"] = sign_in.device->operating_system;
     }
-    device["isCompliant"] = sign_in.device->is_compliant;
+    device["isCompliant"] = sign_in.device->is_compliant.value_or(false);
     device["isManaged"] = sign_in.device->is_managed;
     device["trustType"] = sign_in.device->trust_type;
   }

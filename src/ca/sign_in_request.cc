@@ -218,6 +218,7 @@ void ReadConditions(const json& conditions, const std::string& pointer, SignInRe
     } else {
       request.described_device = std::make_unique<directory::Device>(
           directory::ReadDevice(*info, pointer + "/deviceInfo", problems));
+      request.described_device->described_by_request = true;
       ctx.device = request.described_device.get();
     }
   }

@@ -23,13 +23,13 @@ constexpr std::array<std::string_view, 12> kOffice365 = {
 };
 
 // Microsoft Admin Portals: the interactive admin consoles (not their APIs).
-constexpr std::array<std::string_view, 6> kAdminPortals = {
+// (Not the Microsoft Intune service 0000000a-… nor My Apps 2793995e-…: those are services and
+// portals for everyone, which real policies exclude on purpose.)
+constexpr std::array<std::string_view, 4> kAdminPortals = {
     "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",  // Azure portal
     "00000006-0000-0ff1-ce00-000000000000",  // Microsoft 365 admin center (Office 365 Portal)
     "497effe9-df71-4043-a8bb-14cf78c4b63b",  // Exchange admin center
     "80ccca67-54bd-44ab-8625-4b79c4dc7775",  // Microsoft 365 Defender / security portal
-    "0000000a-0000-0000-c000-000000000000",  // Microsoft Intune (admin center)
-    "2793995e-0a7d-40d7-bd35-6968ba142197",  // Teams admin center
 };
 
 template <std::size_t N>

@@ -53,6 +53,14 @@ std::string NormalizeTrustType(std::string_view value) {
   return std::string(value);
 }
 
+std::string NormalizeProfileType(std::string_view value) {
+  // Microsoft's samples say "Standard" where device filters document "RegisteredDevice".
+  if (EqualsIgnoreCase(value, "standard") || EqualsIgnoreCase(value, "registereddevice")) {
+    return "RegisteredDevice";
+  }
+  return std::string(value);
+}
+
 std::string NormalizeOwnership(std::string_view value) {
   if (EqualsIgnoreCase(value, "company") || EqualsIgnoreCase(value, "corporate")) return "Company";
   if (EqualsIgnoreCase(value, "personal")) return "Personal";
@@ -198,10 +206,12 @@ Device ReadDevice(const json& object, const std::string& pointer, core::ProblemL
   d.manufacturer = core::StringMember(object, "manufacturer", pointer, problems);
   d.model = core::StringMember(object, "model", pointer, problems);
   d.mdm_app_id = core::StringMember(object, "mdmAppId", pointer, problems);
-  d.profile_type = core::StringMember(object, "profileType", pointer, problems);
+  d.profile_type = NormalizeProfileType(core::StringMember(object, "profileType", pointer, problems));
   d.physical_ids = StringList(object, "physicalIds", pointer, problems);
   d.system_labels = StringList(object, "systemLabels", pointer, problems);
-  d.is_compliant = BoolMember(object, "isCompliant", false, pointer, problems);
+  if (auto it = object.find("isCompliant"); it != object.end() && !it->is_null()) {
+    d.is_compliant = BoolMember(object, "isCompliant", false, pointer, problems);
+  }
   d.is_managed = BoolMember(object, "isManaged", false, pointer, problems);
   d.account_enabled = BoolMember(object, "accountEnabled", true, pointer, problems);
   d.registered_owner_id = core::StringMember(object, "registeredOwnerId", pointer, problems);

@@ -31,5 +31,7 @@ Device ReadDevice(const nlohmann::json& object, const std::string& pointer,
 // EntraID / EntraHybrid / Registered forms), ownership Company | Personal.
 std::string NormalizeTrustType(std::string_view value);
 std::string NormalizeOwnership(std::string_view value);
+// profileType: Microsoft samples' "Standard" reads as "RegisteredDevice".
+std::string NormalizeProfileType(std::string_view value);
 
 }  // namespace gatehouse::directory

@@ -62,7 +62,12 @@ struct Device {
   std::vector<std::string> physical_ids;
   std::vector<std::string> system_labels;
   std::string extension_attributes[15];
-  bool is_compliant = false;
+  // Compliance as the partner reported it; nullopt when never reported (a device filter then
+  // reads null, and the compliantDevice control is not met).
+  std::optional<bool> is_compliant;
+  // Set for a device described by a What If request rather than read from the directory: the
+  // attributes it gives (extensionAttributes included) are taken as visible.
+  bool described_by_request = false;
   bool is_managed = false;
   bool account_enabled = true;
   std::string registered_owner_id;

@@ -1,6 +1,7 @@
 #include "ca/compiled_policy_set.h"
 
 #include "ca/decision_json.h"
+#include "ca/sign_in_request.h"
 #include "ca_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -303,6 +304,69 @@ TEST(Decision, ExpandTraceAgreesWithPerPolicyTrace) {
   EXPECT_EQ(all[1].result, PolicyResult::kNotEnabled);
   EXPECT_EQ(all[2].result, PolicyResult::kReportOnlyNotApplied);
   EXPECT_EQ(all[3].unmet_controls, Bit(GrantControl::kMfa));
+}
+
+}  // namespace
+}  // namespace gatehouse::ca
+
+namespace gatehouse::ca {
+namespace {
+
+TEST(SignInFrequency, OldAuthenticationNeedsAFreshSignIn) {
+  auto directory = testing::MakeDirectory(R"([{"id":"u1"}])");
+  auto set = testing::Compile(
+      {testing::MakePolicy(R"({"id":"sif","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["All"]}},"grantControls":null,
+          "sessionControls":{"signInFrequency":{"value":12,"type":"hours","isEnabled":true,
+          "frequencyInterval":"timeBased"}}})"),
+       testing::MakePolicy(R"({"id":"every","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["intune-enrollment"]}},"grantControls":null,
+          "sessionControls":{"signInFrequency":{"value":null,"type":null,"isEnabled":true,
+          "authenticationType":"primaryAndSecondaryAuthentication","frequencyInterval":"everyTime"}}})")},
+      directory);
+  SignInContext s;
+  s.user = directory->FindUser("u1");
+  s.user_id = "u1";
+  s.applications = {"app"};
+  s.time = absl::FromUnixSeconds(1'800'000'000);
+  Decision d = set->Evaluate(s);
+  EXPECT_EQ(d.outcome, Outcome::kAllow);  // no authentication time given: nothing to check
+  s.session.last_authentication_time = s.time - absl::Hours(11);
+  EXPECT_EQ(set->Evaluate(s).outcome, Outcome::kAllow);
+  s.session.last_authentication_time = s.time - absl::Hours(13);
+  d = set->Evaluate(s);
+  EXPECT_EQ(d.outcome, Outcome::kInterrupt);
+  EXPECT_EQ(d.error_code, "70043");
+  EXPECT_TRUE(d.reauthentication_required);
+  // everyTime: 5 minutes of tolerance.
+  s.applications = {"intune-enrollment"};
+  s.session.last_authentication_time = s.time - absl::Minutes(4);
+  EXPECT_EQ(set->Evaluate(s).outcome, Outcome::kAllow);
+  s.session.last_authentication_time = s.time - absl::Minutes(6);
+  EXPECT_EQ(set->Evaluate(s).error_code, "70043");
+}
+
+TEST(WhatIfDeviceInfo, ExtensionAttributesAndProfileTypeAreRead) {
+  auto directory = testing::MakeDirectory(R"([{"id":"u1"}])");
+  auto set = testing::Compile(
+      {testing::MakePolicy(R"({"id":"saw","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["All"]},
+          "devices":{"deviceFilter":{"mode":"include","rule":"device.extensionAttribute1 -eq \"SAW\" -and device.profileType -eq \"RegisteredDevice\""}}},
+          "grantControls":{"builtInControls":["block"]}})"),
+       testing::MakePolicy(R"({"id":"noncompliant","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["All"]},
+          "devices":{"deviceFilter":{"mode":"include","rule":"device.isCompliant -eq False"}}},
+          "grantControls":{"builtInControls":["mfa"]}})")},
+      directory);
+  core::ProblemList problems;
+  auto request = ReadWhatIfRequest(nlohmann::json::parse(R"({
+      "signInIdentity":{"userId":"u1"},"signInContext":{"includeApplications":["app"]},
+      "signInConditions":{"deviceInfo":{"extensionAttribute1":"SAW","profileType":"Standard"}}})"),
+                                   *directory, nullptr, problems);
+  ASSERT_TRUE(request.ok()) << problems.ToString();
+  Decision d = set->Evaluate(request->context);
+  EXPECT_TRUE(d.trace(0).applies);   // attributes a What If gives are visible; Standard = RegisteredDevice
+  EXPECT_FALSE(d.trace(1).applies);  // isCompliant not given: null, so -eq False is false
 }
 
 }  // namespace

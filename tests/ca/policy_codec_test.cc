@@ -22,7 +22,7 @@ TEST(ParsePolicy, ReadsSpecialValuesCaseInsensitively) {
       "grantControls":{"operator":"and","builtInControls":["MFA","compliantDevice"]}})j",
                       problems);
   ASSERT_TRUE(policy.has_value()) << problems.ToString();
-  EXPECT_EQ(policy->id, "p1");
+  EXPECT_EQ(policy->id, "P1");  // kept as written
   EXPECT_EQ(policy->state, PolicyState::kEnabled);
   EXPECT_TRUE(policy->users.include_all);
   EXPECT_NE(policy->users.exclude_guest_types, 0u);

@@ -216,7 +216,7 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
       }
     }
     check(GrantControl::kAuthenticationStrength, strength_ok);
-    check(GrantControl::kCompliantDevice, in.device && in.device->is_compliant);
+    check(GrantControl::kCompliantDevice, in.device && in.device->is_compliant.value_or(false));
     check(GrantControl::kDomainJoinedDevice, in.device && in.device->trust_type == "ServerAD");
     check(GrantControl::kApprovedApplication, s.approved_client_app);
     check(GrantControl::kCompliantApplication, s.app_protection_policy);

@@ -48,7 +48,9 @@ TEST_P(WhatIfGolden, MatchesExpectedAnalysis) {
 
   std::map<std::string, std::pair<bool, std::string>> got_by_id, expected_by_id;
   for (const auto& p : got["value"]) {
-    got_by_id[p["id"]] = {p["policyApplies"].get<bool>(), p["analysisReasons"]};
+    std::string id = p["id"];
+    std::transform(id.begin(), id.end(), id.begin(), ::tolower);
+    got_by_id[id] = {p["policyApplies"].get<bool>(), p["analysisReasons"]};
   }
   for (const auto& p : expected["value"]) {
     std::string id = p["id"];
