@@ -143,18 +143,25 @@ absl::StatusOr<std::string> RunComplianceEvaluate(const ComplianceEvaluateOption
   const bool single = devices->is_object() && devices->contains("deviceId");
   nlohmann::ordered_json value = nlohmann::ordered_json::array();
   for (const auto& [item, pointer] : Items(*devices, single)) {
-    auto device = compliance::ParseDeviceInput(*item, pointer);
-    if (!device.ok()) return FileError(devices_name, device.status());
-    for (size_t i = 0; i < device->assigned_policy_ids.size(); ++i) {
-      if (!(*policies)->IndexOf(device->assigned_policy_ids[i])) {
-        return absl::InvalidArgumentError(fmt::format(
-            "{}: {}/assignedPolicyIds/{}: no policy with id \"{}\" under {}", devices_name, pointer,
-            i, device->assigned_policy_ids[i], options.policies_dir));
+    absl::Status status = [&]() -> absl::Status {
+      auto device = compliance::ParseDeviceInput(*item, pointer);
+      if (!device.ok()) return FileError(devices_name, device.status());
+      for (size_t i = 0; i < device->assigned_policy_ids.size(); ++i) {
+        if (!(*policies)->IndexOf(device->assigned_policy_ids[i])) {
+          return absl::InvalidArgumentError(fmt::format(
+              "{}: {}/assignedPolicyIds/{}: no policy with id \"{}\" under {}", devices_name,
+              pointer, i, device->assigned_policy_ids[i], options.policies_dir));
+        }
       }
-    }
-    auto verdict = compliance::EvaluateDevice(**policies, *device, settings, now);
-    if (!verdict.ok()) return FileError(devices_name, verdict.status());
-    value.push_back(compliance::DeviceVerdictToJson(*verdict));
+      auto verdict = compliance::EvaluateDevice(**policies, *device, settings, now);
+      if (!verdict.ok()) return FileError(devices_name, verdict.status());
+      value.push_back(compliance::DeviceVerdictToJson(*verdict));
+      return absl::OkStatus();
+    }();
+    if (status.ok()) continue;
+    if (options.device_errors == nullptr) return status;
+    // The message already starts with "file: /pointer: ".
+    options.device_errors->Add({core::Severity::kError, "", "", std::string(status.message())});
   }
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   out["value"] = std::move(value);
@@ -179,8 +186,10 @@ void AddComplianceCommands(CLI::App& root) {
   evaluate->add_option("--now", options->now, "Evaluation time, ISO 8601 (default: now)");
   evaluate->callback([options]() {
     core::ProblemList warnings;
+    core::ProblemList device_errors;
     ComplianceEvaluateOptions run = *options;
     run.warnings = &warnings;
+    run.device_errors = &device_errors;
     auto output = RunComplianceEvaluate(run);
     for (const core::Problem& problem : warnings.problems()) {
       std::cerr << problem.ToString() << "\n";
@@ -189,7 +198,13 @@ void AddComplianceCommands(CLI::App& root) {
       std::cerr << "gatehouse compliance evaluate: " << output.status().message() << "\n";
       throw CLI::RuntimeError(1);
     }
+    // Verdicts of the good devices are printed even when some entries were bad; the run still
+    // fails so that a script notices.
     std::cout << *output;
+    for (const core::Problem& problem : device_errors.problems()) {
+      std::cerr << "gatehouse compliance evaluate: " << problem.message << "\n";
+    }
+    if (device_errors.has_errors()) throw CLI::RuntimeError(1);
   });
 }
 

@@ -26,6 +26,11 @@ struct ComplianceEvaluateOptions {
   std::string settings_path;              // empty: defaults (secureByDefault true, 30 days)
   std::string now;                        // ISO 8601; empty: the current time
   core::ProblemList* warnings = nullptr;  // receives policy warnings when set
+  // When set, a bad device entry (malformed posture, unknown assignedPolicyIds entry) is reported
+  // here (file + JSON pointer) and left out of the output, and the other devices are still
+  // judged; the caller fails the run afterwards (the CLI exits 1). When null, the first bad
+  // device fails the whole run.
+  core::ProblemList* device_errors = nullptr;
 };
 
 struct LoadedCompliancePolicies {

@@ -182,6 +182,13 @@ std::string FailureReason(const CompliancePolicy& policy, const SettingCheck& ch
                                 "{} was not reported by the device. Make sure the "
                                 "Gatehouse agent is running and can check in.",
                                 key);
+    case CheckKind::kVersionInRanges:
+      return fmt::format(
+          "The {} {} is {}in an allowed range ({}). {}",
+          check.key == PostureKey::kOsBuildVersion ? "OS build" : "OS version", actual,
+          check.negate ? "" : "not ", check.operand_text,
+          check.negate ? "This version is not allowed; install a supported version."
+                       : "Install a supported operating system version.");
     case CheckKind::kUnsupported:
       break;
   }
@@ -376,14 +383,16 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicySet>> CompiledPolicySet::Comp
       out.number = check.number;
       out.version = check.version;
       if (check.kind == CheckKind::kStringEquals || check.kind == CheckKind::kStringContains ||
-          check.kind == CheckKind::kAppsContain) {
+          check.kind == CheckKind::kAppsContain || check.kind == CheckKind::kVersionInRanges) {
         if (set->predicates_.size() >= kMaxPredicates) {
           return absl::InvalidArgumentError(
               fmt::format("policy \"{}\": more than {} string and app checks across all policies",
                           policy.id, kMaxPredicates));
         }
-        Predicate predicate{check.kind, check.key, {}, ""};
-        if (check.kind == CheckKind::kStringContains) {
+        Predicate predicate{check.kind, check.key, {}, "", {}};
+        if (check.kind == CheckKind::kVersionInRanges) {
+          predicate.ranges = check.version_ranges;
+        } else if (check.kind == CheckKind::kStringContains) {
           predicate.needle = absl::AsciiStrToLower(check.strings.at(0));
         } else {
           predicate.values.insert(check.strings.begin(), check.strings.end());
@@ -430,7 +439,20 @@ CompactPosture CompiledPolicySet::Compact(const Posture& posture) const {
   for (size_t p = 0; p < predicates_.size(); ++p) {
     const Predicate& predicate = predicates_[p];
     bool holds = false;
-    if (predicate.kind == CheckKind::kAppsContain) {
+    if (predicate.kind == CheckKind::kVersionInRanges) {
+      const std::optional<VersionValue>& version =
+          predicate.key == PostureKey::kOsBuildVersion ? posture.os_build_version
+                                                       : posture.os_version;
+      if (version) {
+        for (const auto& [low, high] : predicate.ranges) {
+          if (CompareVersions(version->version, low) >= 0 &&
+              CompareVersions(version->version, high) <= 0) {
+            holds = true;
+            break;
+          }
+        }
+      }
+    } else if (predicate.kind == CheckKind::kAppsContain) {
       if (posture.installed_apps) {
         for (const InstalledApp& app : *posture.installed_apps) {
           if (predicate.values.contains(app.id)) {
@@ -523,6 +545,7 @@ CheckOutcome RunCheck(const CompiledCheck& check, const CompactPosture& posture)
     case CheckKind::kStringEquals:
     case CheckKind::kStringContains:
     case CheckKind::kAppsContain:
+    case CheckKind::kVersionInRanges:
       pass = (posture.predicates[check.predicate / 64] >> (check.predicate % 64)) & 1u;
       break;
     default:
@@ -567,7 +590,9 @@ ComplianceState ApplyGrace(ComplianceState raw, const std::optional<absl::Durati
 
 bool IsStale(std::optional<absl::Time> last_check_in, const TenantSettings& settings,
              absl::Time now) {
-  if (!last_check_in) return true;  // never checked in: nothing proves the device is active
+  // No lastCheckInDateTime and no observedDateTime: the posture being evaluated is itself the
+  // check-in (DESIGN makes both optional), so there is nothing older than the threshold.
+  if (!last_check_in) return false;
   return now - *last_check_in > absl::Hours(24) * settings.checkin_threshold_days;
 }
 
@@ -628,13 +653,9 @@ absl::StatusOr<DeviceVerdict> EvaluateDevice(const CompiledPolicySet& policies,
     if (stale) {
       built_in.settings.push_back(
           {"isActive", ComplianceState::kNonCompliant,
-           last_check_in
-               ? fmt::format("The device last checked in at {}, more than {} days ago. Open the "
-                             "Gatehouse agent and let it check in.",
-                             core::FormatIsoDateTime(*last_check_in),
-                             settings.checkin_threshold_days)
-               : std::string("The device has never checked in. Open the Gatehouse agent and let "
-                             "it check in.")});
+           fmt::format("The device last checked in at {}, more than {} days ago. Open the "
+                       "Gatehouse agent and let it check in.",
+                       core::FormatIsoDateTime(*last_check_in), settings.checkin_threshold_days)});
     }
     verdict.policies.push_back(std::move(built_in));
   }

@@ -5,8 +5,10 @@
 // < inGracePeriod < nonCompliant < error. A device with no applicable policy is compliant or not
 // according to `secureByDefault` (default for Gatehouse: not compliant); a device whose last
 // check-in is older than `deviceComplianceCheckinThresholdDays` is not compliant whatever the
-// policies say. Both verdicts come from a built-in policy, "defaultDeviceCompliancePolicy"
-// (settings `hasCompliancePolicyAssigned`, `isActive`), listed only when one of them fails.
+// policies say (a device with neither lastCheckInDateTime nor observedDateTime is not stale: the
+// posture handed over is itself a check-in). Both verdicts come from a built-in policy,
+// "defaultDeviceCompliancePolicy" (settings `hasCompliancePolicyAssigned`, `isActive`), listed
+// only when one of them fails.
 //
 // Grace: a policy that fails is inGracePeriod until firstNoncompliantDateTime + its grace period
 // (policy.h), then nonCompliant; with no firstNoncompliantDateTime the failure starts `now`.
@@ -102,7 +104,7 @@ struct CompiledCheck {
   CompareOp op = CompareOp::kEqual;
   bool negate = false;
   bool expect_bool = true;
-  uint8_t predicate = 0;  // string and app checks: bit in CompactPosture::predicates
+  uint8_t predicate = 0;  // string, app, version-range checks: bit in CompactPosture::predicates
   uint32_t enum_mask = 0;
   int64_t number = 0;
   Version version;
@@ -117,8 +119,8 @@ struct CompiledPolicy {
 
 inline constexpr int kMaxPredicates = 128;
 
-// A posture reduced to what the compiled checks read (88 bytes, no heap). String and app checks
-// are evaluated once when the posture is compacted and kept as bits, so a compact posture belongs
+// A posture reduced to what the compiled checks read (88 bytes, no heap). String, app and
+// version-range checks are evaluated once when the posture is compacted and kept as bits, so a compact posture belongs
 // to the policy set that made it.
 struct CompactPosture {
   Version os_version;
@@ -158,6 +160,7 @@ class CompiledPolicySet {
     PostureKey key;
     absl::flat_hash_set<std::string> values;  // kStringEquals, kAppsContain
     std::string needle;                       // kStringContains, lower-cased
+    std::vector<std::pair<Version, Version>> ranges;  // kVersionInRanges
   };
   std::vector<CompliancePolicy> policies_;
   std::vector<CompiledPolicy> compiled_;
@@ -175,6 +178,7 @@ ComplianceState CombineChecks(const CompiledPolicy& policy, const CompactPosture
 ComplianceState ApplyGrace(ComplianceState raw, const std::optional<absl::Duration>& grace,
                            std::optional<absl::Time> first_noncompliant, absl::Time now,
                            absl::Time* expires);
+// False without a timestamp; true when `now` is more than the threshold after it.
 bool IsStale(std::optional<absl::Time> last_check_in, const TenantSettings& settings,
              absl::Time now);
 

@@ -1,5 +1,6 @@
 #include "compliance/intune_policy.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -66,10 +67,15 @@ struct BoolSetting {
   bool device_value;  // the value the device must report when the setting is on
 };
 
-constexpr std::array<BoolSetting, 14> kBoolSettings = {{
+constexpr std::array<BoolSetting, 17> kBoolSettings = {{
     {"securityBlockJailbrokenDevices", PostureKey::kJailBroken, false},
+    // Approximation: SafetyNet / Play Integrity "basic integrity" and "certified device" verdicts
+    // are read as "not rooted" (the posture has no attestation key); docs/posture.md says so.
+    {"securityRequireSafetyNetAttestationBasicIntegrity", PostureKey::kJailBroken, false},
+    {"securityRequireSafetyNetAttestationCertifiedDevice", PostureKey::kJailBroken, false},
     {"passcodeRequired", PostureKey::kPasscodeSet, true},
     {"passwordRequired", PostureKey::kPasscodeSet, true},
+    {"workProfileRequirePassword", PostureKey::kPasscodeSet, true},
     {"storageRequireEncryption", PostureKey::kStorageEncrypted, true},
     {"bitLockerEnabled", PostureKey::kBitLockerEnabled, true},
     {"secureBootEnabled", PostureKey::kSecureBootEnabled, true},
@@ -96,17 +102,34 @@ constexpr std::array<VersionSetting, 4> kVersionSettings = {{
     {"osMaximumBuildVersion", PostureKey::kOsBuildVersion, CompareOp::kLessOrEqual},
 }};
 
-// Device password sub-settings: only meaningful when the password itself is required (the
-// portal hides them otherwise, and exports keep stale values such as passwordRequiredType).
-bool IsDevicePasswordDetail(std::string_view property) {
-  if (property == "passwordRequired" || property == "passcodeRequired") return false;
-  return property.starts_with("password") || property.starts_with("passcode") ||
-         property == "requiredPasswordComplexity";
-}
+// Minimum-length settings: always evaluated when configured (DESIGN §3.4's not-configured list
+// is closed; a length does not depend on the password switch being on in the export).
+constexpr std::array<std::string_view, 3> kMinimumLengthSettings = {
+    "passcodeMinimumLength", "passwordMinimumLength", "workProfilePasswordMinimumLength"};
 
-bool IsWorkProfilePasswordDetail(std::string_view property) {
-  return property.starts_with("workProfile") && property != "workProfileRequirePassword";
-}
+// Enum-valued password details. The portal hides them while the password requirement is off,
+// and exports then keep the type's default (Android Enterprise exports carry
+// passwordRequiredType "numeric" on every policy, password or not). Only these are skipped when
+// their requirement is off — with a warning, never silently. Every other detail is evaluated.
+struct PasswordTypeSetting {
+  std::string_view property;
+  std::string_view requirement;  // the switch that makes it meaningful
+};
+constexpr std::array<PasswordTypeSetting, 5> kPasswordTypeSettings = {{
+    {"passwordRequiredType", "passwordRequired"},
+    {"passcodeRequiredType", "passcodeRequired"},
+    {"requiredPasswordComplexity", "passwordRequired"},
+    {"workProfilePasswordRequiredType", "workProfileRequirePassword"},
+    {"workProfileRequiredPasswordComplexity", "workProfileRequirePassword"},
+}};
+
+// Modifiers of another setting rather than requirements of their own: ignored (documented in
+// docs/compliance-policies.md). The SafetyNet evaluation type (basic / hardware-backed) says how
+// the attestation is made; the attestation requirement itself is the setting that is evaluated.
+constexpr std::array<std::string_view, 1> kModifiers = {
+    "securityRequiredAndroidSafetyNetEvaluationType"};
+
+constexpr size_t kMaxVersionRanges = 10000;  // Graph's limit for validOperatingSystemBuildRanges
 
 bool IsTrue(const json& object, std::string_view key) {
   auto it = object.find(std::string(key));
@@ -349,11 +372,7 @@ absl::StatusOr<CompliancePolicy> ParseIntunePolicy(const json& in, const std::st
     if (!status.ok()) return status;
   }
 
-  const bool password_on = IsTrue(in, "passwordRequired") || IsTrue(in, "passcodeRequired");
-  const bool work_profile_password_on = IsTrue(in, "workProfileRequirePassword");
   const bool threat_protection_on = IsTrue(in, "deviceThreatProtectionEnabled");
-  const bool attestation_on = IsTrue(in, "securityRequireSafetyNetAttestationBasicIntegrity") ||
-                              IsTrue(in, "securityRequireSafetyNetAttestationCertifiedDevice");
 
   for (const auto& [property, value] : in.items()) {
     if (property.empty() || property[0] == '@' || property[0] == '#' ||
@@ -363,14 +382,22 @@ absl::StatusOr<CompliancePolicy> ParseIntunePolicy(const json& in, const std::st
     if (std::find(kMetadata.begin(), kMetadata.end(), property) != kMetadata.end()) continue;
     if (property == "settings" && !policy_type->platform) continue;
     if (property == "deviceThreatProtectionEnabled") continue;  // a switch, read below
+    if (std::find(kModifiers.begin(), kModifiers.end(), property) != kModifiers.end()) continue;
     if (IsNotConfiguredValue(value)) continue;
     const std::string where = Child(pointer, property);
-    if (IsDevicePasswordDetail(property) && !password_on) continue;
-    if (IsWorkProfilePasswordDetail(property) && !work_profile_password_on) continue;
     if (property == "deviceThreatProtectionRequiredSecurityLevel" && !threat_protection_on) {
       continue;
     }
-    if (property == "securityRequiredAndroidSafetyNetEvaluationType" && !attestation_on) continue;
+    auto password_type =
+        std::find_if(kPasswordTypeSettings.begin(), kPasswordTypeSettings.end(),
+                     [&](const PasswordTypeSetting& type) { return type.property == property; });
+    if (password_type != kPasswordTypeSettings.end() && !IsTrue(in, password_type->requirement)) {
+      warnings->AddWarning(where, fmt::format("{} = {} is ignored: {} is not true in this policy, "
+                                              "so the portal does not apply it",
+                                              property, value.dump().substr(0, 60),
+                                              password_type->requirement));
+      continue;
+    }
 
     SettingCheck check;
     check.setting = property;
@@ -418,7 +445,8 @@ absl::StatusOr<CompliancePolicy> ParseIntunePolicy(const json& in, const std::st
       check.operand_text = absl::FormatCivilTime(*day);
       handled = true;
     }
-    if (property == "passcodeMinimumLength" || property == "passwordMinimumLength") {
+    if (std::find(kMinimumLengthSettings.begin(), kMinimumLengthSettings.end(), property) !=
+        kMinimumLengthSettings.end()) {
       if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 1024) {
         return Invalid(where, "expected an integer length or null");
       }
@@ -438,6 +466,49 @@ absl::StatusOr<CompliancePolicy> ParseIntunePolicy(const json& in, const std::st
       check.op = CompareOp::kLessOrEqual;
       check.number = static_cast<int64_t>(*level);
       check.operand_text = std::string(ThreatLevelName(*level));
+      handled = true;
+    }
+    if (property == "validOperatingSystemBuildRanges") {
+      if (!value.is_array()) {
+        return Invalid(where, "expected an array of operatingSystemVersionRange");
+      }
+      if (value.size() > kMaxVersionRanges) {
+        return Invalid(where, fmt::format("more than {} ranges", kMaxVersionRanges));
+      }
+      check.kind = CheckKind::kVersionInRanges;
+      check.key = PostureKey::kOsVersion;
+      for (size_t i = 0; i < value.size(); ++i) {
+        const json& range = value[i];
+        const std::string range_pointer = where + "/" + std::to_string(i);
+        if (!range.is_object()) {
+          return Invalid(range_pointer, "expected {lowestVersion, highestVersion, description}");
+        }
+        std::array<Version, 2> bounds;
+        std::array<const char*, 2> fields = {"lowestVersion", "highestVersion"};
+        for (size_t b = 0; b < 2; ++b) {
+          auto it = range.find(fields[b]);
+          if (it == range.end() || !it->is_string()) {
+            return Invalid(Child(range_pointer, fields[b]), "required: a version string");
+          }
+          auto version = Version::Parse(it->get_ref<const std::string&>());
+          if (!version.ok()) {
+            return Invalid(Child(range_pointer, fields[b]),
+                           std::string(version.status().message()));
+          }
+          bounds[b] = *version;
+        }
+        if (CompareVersions(bounds[0], bounds[1]) > 0) {
+          return Invalid(range_pointer, "lowestVersion is higher than highestVersion");
+        }
+        check.version_ranges.emplace_back(bounds[0], bounds[1]);
+        std::string text = bounds[0].ToString() + " to " + bounds[1].ToString();
+        auto description = range.find("description");
+        if (description != range.end() && description->is_string() &&
+            !description->get_ref<const std::string&>().empty()) {
+          text += " \"" + description->get<std::string>() + "\"";
+        }
+        check.operand_text += (check.operand_text.empty() ? "" : ", ") + text;
+      }
       handled = true;
     }
     if (property == "restrictedApps") {

@@ -29,6 +29,9 @@ std::optional<absl::Duration> CompliancePolicy::GracePeriod() const {
   for (const ActionStep& step : actions) {
     if (step.marks_noncompliant && (!grace || step.after < *grace)) grace = step.after;
   }
+  // Intune: every policy carries the default "Mark device non-compliant" at 0 days; exports
+  // that show only notifications (or retire, wipe, …) still mark at once.
+  if (!grace && format == PolicyFormat::kIntune) return absl::ZeroDuration();
   return grace;
 }
 

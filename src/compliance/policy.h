@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,14 +23,15 @@ namespace gatehouse::compliance {
 enum class PolicyFormat : uint8_t { kIntune, kNative };
 
 enum class CheckKind : uint8_t {
-  kBoolEquals,      // bool key == expect_bool
-  kCompare,         // ordered key (version, date, int, threat level) <op> operand
-  kEnumIn,          // enum key (operatingSystem, ownership, threatLevel) in enum_mask
-  kStringEquals,    // string key == one of strings (exact)
-  kStringContains,  // string key contains strings[0] (substring, case-insensitive)
-  kAppsContain,     // installedApps holds any app whose id is in strings
-  kPresent,         // key reported
-  kUnsupported,     // the engine cannot evaluate this setting: always `error`
+  kBoolEquals,       // bool key == expect_bool
+  kCompare,          // ordered key (version, date, int, threat level) <op> operand
+  kEnumIn,           // enum key (operatingSystem, ownership, threatLevel) in enum_mask
+  kStringEquals,     // string key == one of strings (exact)
+  kStringContains,   // string key contains strings[0] (substring, case-insensitive)
+  kAppsContain,      // installedApps holds any app whose id is in strings
+  kPresent,          // key reported
+  kVersionInRanges,  // version key within one [low, high] of version_ranges (bounds included)
+  kUnsupported,      // the engine cannot evaluate this setting: always `error`
 };
 
 enum class CompareOp : uint8_t { kLess, kLessOrEqual, kEqual, kGreaterOrEqual, kGreater };
@@ -46,6 +48,7 @@ struct SettingCheck {
   int64_t number = 0;                // kCompare on date (days since 1970-01-01), int, threat level
   uint32_t enum_mask = 0;            // kEnumIn: bit (1 << enum value)
   std::vector<std::string> strings;  // string / app checks
+  std::vector<std::pair<Version, Version>> version_ranges;  // kVersionInRanges: [low, high]
   std::string operand_text;          // the policy's value as written, for explanations
   std::string unsupported_reason;    // kUnsupported: why
 };
@@ -88,9 +91,10 @@ struct CompliancePolicy {
 
   // The grace period: the delay of the first step that marks the device noncompliant
   // (Intune: the `block` action's gracePeriodHours). Without any action the device is marked at
-  // once (Intune's default "Mark device noncompliant" at 0 days). nullopt: the chain never marks
-  // the device (WS1 lets an admin uncheck every "Mark as Not Compliant"), so a failing device
-  // stays inGracePeriod with no expiry.
+  // once. An Intune policy whose actions hold no `block` is also marked at once (every Intune
+  // policy has the default "Mark device noncompliant" at 0 days). nullopt only for a native chain
+  // that never marks the device (WS1 lets an admin uncheck every "Mark as Not Compliant"): a
+  // failing device then stays inGracePeriod with no expiry.
   std::optional<absl::Duration> GracePeriod() const;
   bool AppliesTo(OperatingSystem os) const;
 };

@@ -6,6 +6,7 @@
 
 #include "core/json_document.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace gatehouse::app {
 namespace {
@@ -85,6 +86,40 @@ TEST(ComplianceEvaluateCommand, UnknownAssignedPolicyNamesDevicePointer) {
   EXPECT_EQ(output.status().message(),
             dir + "/devices.json: /0/assignedPolicyIds/1: no policy with id \"ghost\" under " +
                 kTestData + "/policies");
+}
+
+TEST(ComplianceEvaluateCommand, BadDeviceEntriesAreReportedAndTheOthersStillJudged) {
+  const std::string dir = Scratch("bad_devices");
+  Write(dir + "/devices.json", R"([
+    {"deviceId":"good-1","operatingSystem":"iOS","assignedPolicyIds":[]},
+    {"deviceId":"ghosted","operatingSystem":"iOS","assignedPolicyIds":["ghost"]},
+    {"deviceId":"empty-version","operatingSystem":"iOS","osVersion":""},
+    {"deviceId":"good-2","operatingSystem":"iOS"}])");
+  core::ProblemList device_errors;
+  ComplianceEvaluateOptions options = GoldenOptions();
+  options.devices_path = dir + "/devices.json";
+  options.device_errors = &device_errors;
+  auto output = RunComplianceEvaluate(options);
+  ASSERT_TRUE(output.ok()) << output.status();
+  auto json = nlohmann::json::parse(*output);
+  ASSERT_EQ(json["value"].size(), 2u);
+  EXPECT_EQ(json["value"][0]["deviceId"], "good-1");
+  EXPECT_EQ(json["value"][1]["deviceId"], "good-2");
+  ASSERT_EQ(device_errors.problems().size(), 2u);
+  EXPECT_TRUE(device_errors.has_errors());
+  EXPECT_EQ(device_errors.problems()[0].message,
+            dir + "/devices.json: /1/assignedPolicyIds/0: no policy with id \"ghost\" under " +
+                kTestData + "/policies");
+  const std::string prefix = dir + "/devices.json: /2/osVersion: expected a version";
+  EXPECT_EQ(device_errors.problems()[1].message.substr(0, prefix.size()), prefix);
+}
+
+TEST(ComplianceEvaluateCommand, WithoutAnErrorSinkTheFirstBadDeviceFailsTheRun) {
+  const std::string dir = Scratch("bad_devices_strict");
+  Write(dir + "/devices.json", R"([{"deviceId":"d","operatingSystem":"iOS","osVersion":""}])");
+  ComplianceEvaluateOptions options = GoldenOptions();
+  options.devices_path = dir + "/devices.json";
+  EXPECT_FALSE(RunComplianceEvaluate(options).ok());
 }
 
 TEST(ComplianceEvaluateCommand, BadSettingsNameFileAndPointer) {

@@ -139,11 +139,43 @@ TEST(Evaluator, LastCheckInWinsOverObservedTime) {
   EXPECT_EQ(verdict.state, ComplianceState::kNonCompliant);
 }
 
-TEST(Evaluator, DeviceThatNeverCheckedInIsNotCompliant) {
+TEST(Evaluator, DeviceWithoutAnyTimestampIsNotStaleBecauseThePostureIsTheCheckIn) {
   DeviceVerdict verdict = Judge({IosPolicy()}, R"({"deviceId":"d","operatingSystem":"iOS",
     "osVersion":"17.10","jailBroken":false,"passcodeSet":true,"assignedPolicyIds":["ios"]})");
+  EXPECT_EQ(verdict.state, ComplianceState::kCompliant);
+  EXPECT_EQ(FindSetting(verdict, std::string(kBuiltInPolicyId), "isActive"), nullptr);
+  EXPECT_EQ(verdict.policies.size(), 1u);
+}
+
+TEST(Evaluator, IsStaleIsFalseWithoutATimestampAndTrueOnlyPastTheThreshold) {
+  TenantSettings settings;
+  settings.checkin_threshold_days = 1;
+  const absl::Time now = At("2025-03-02T00:00:00Z");
+  EXPECT_FALSE(IsStale(std::nullopt, settings, now));
+  EXPECT_FALSE(IsStale(At("2025-03-01T00:00:00Z"), settings, now));
+  EXPECT_TRUE(IsStale(At("2025-02-28T23:59:59Z"), settings, now));
+}
+
+TEST(Evaluator, BatchAgreesThatADeviceWithoutTimestampsIsNotStale) {
+  auto set = testing::Compile({IosPolicy()});
+  DeviceBatch batch(set);
+  ASSERT_TRUE(batch
+                  .Add(testing::DeviceFromJson(R"({"deviceId":"d","operatingSystem":"iOS",
+    "osVersion":"17.10","jailBroken":false,"passcodeSet":true,"assignedPolicyIds":["ios"]})"))
+                  .ok());
+  batch.Evaluate({}, At("2025-03-01T12:00:00Z"));
+  EXPECT_EQ(batch.record(0).state, ComplianceState::kCompliant);
+}
+
+TEST(Evaluator, IntunePolicyWithOnlyANotificationMarksAFailingDeviceAtOnce) {
+  CompliancePolicy notify_only =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.iosCompliancePolicy","id":"ios",
+    "securityBlockJailbrokenDevices":true,
+    "scheduledActionsForRule":[{"scheduledActionConfigurations":[
+      {"actionType":"notification","gracePeriodHours":72}]}]})");
+  DeviceVerdict verdict = Judge({notify_only}, Iphone(R"(,"jailBroken":true)"));
   EXPECT_EQ(verdict.state, ComplianceState::kNonCompliant);
-  EXPECT_NE(FindSetting(verdict, std::string(kBuiltInPolicyId), "isActive"), nullptr);
+  EXPECT_FALSE(verdict.grace_expires.has_value());
 }
 
 TEST(Evaluator, GraceRunsFromFirstNoncompliance) {

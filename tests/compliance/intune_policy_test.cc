@@ -6,6 +6,7 @@
 namespace gatehouse::compliance {
 namespace {
 
+using testing::FindSetting;
 using testing::Judge;
 using testing::PolicyFromJson;
 
@@ -111,11 +112,48 @@ TEST(IntunePolicy, ThreatLevelIsEvaluatedOnlyWhenThreatProtectionIsEnabled) {
   EXPECT_EQ(on.checks[0].op, CompareOp::kLessOrEqual);
 }
 
-TEST(IntunePolicy, PasswordDetailsCountOnlyWhenAPasswordIsRequired) {
+TEST(IntunePolicy, MinimumLengthIsEvaluatedEvenWithoutThePasswordSwitch) {
+  for (const char* setting : {"passwordMinimumLength", "workProfilePasswordMinimumLength"}) {
+    CompliancePolicy policy = PolicyFromJson(
+        std::string(R"({"@odata.type":"#microsoft.graph.androidWorkProfileCompliancePolicy",
+      "id":"p","passwordRequired":null,")") +
+        setting + R"(":6})");
+    ASSERT_EQ(policy.checks.size(), 1u) << setting;
+    EXPECT_EQ(policy.checks[0].key, PostureKey::kPasscodeMinimumLength);
+    EXPECT_EQ(policy.checks[0].op, CompareOp::kGreaterOrEqual);
+    EXPECT_EQ(policy.checks[0].number, 6);
+  }
+  CompliancePolicy ios = PolicyFromJson(R"({"@odata.type":"#microsoft.graph.iosCompliancePolicy",
+    "id":"p","passcodeMinimumLength":8})");
+  ASSERT_EQ(ios.checks.size(), 1u);
+  auto short_pin = Judge({ios}, R"({"deviceId":"d","operatingSystem":"iOS",
+    "passcodeMinimumLength":6,"assignedPolicyIds":["p"]})");
+  EXPECT_EQ(short_pin.state, ComplianceState::kNonCompliant);
+}
+
+TEST(IntunePolicy, PasswordTypeWithoutThePasswordSwitchIsIgnoredWithAWarning) {
+  core::ProblemList warnings;
   CompliancePolicy off =
       PolicyFromJson(R"({"@odata.type":"#microsoft.graph.androidDeviceOwnerCompliancePolicy",
-    "id":"p","passwordRequired":null,"passwordRequiredType":"numeric","passwordMinimumLength":6})");
+    "id":"p","passwordRequired":null,"passwordRequiredType":"numeric"})",
+                     &warnings);
   EXPECT_TRUE(off.checks.empty());
+  ASSERT_EQ(warnings.problems().size(), 1u);
+  EXPECT_EQ(warnings.problems()[0].pointer, "/passwordRequiredType");
+  EXPECT_EQ(warnings.problems()[0].message,
+            "passwordRequiredType = \"numeric\" is ignored: passwordRequired is not true in this "
+            "policy, so the portal does not apply it");
+}
+
+TEST(IntunePolicy, OtherPasswordDetailsAreEvaluatedWithoutThePasswordSwitch) {
+  CompliancePolicy policy =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.windows10CompliancePolicy",
+    "id":"p","passwordRequired":false,"passwordMinutesOfInactivityBeforeLock":15})");
+  ASSERT_EQ(policy.checks.size(), 1u);
+  EXPECT_EQ(policy.checks[0].kind, CheckKind::kUnsupported);  // never a silent pass
+}
+
+TEST(IntunePolicy, PasswordDetailsAreEvaluatedWhenAPasswordIsRequired) {
   core::ProblemList warnings;
   CompliancePolicy on =
       PolicyFromJson(R"({"@odata.type":"#microsoft.graph.androidDeviceOwnerCompliancePolicy",
@@ -146,6 +184,118 @@ TEST(IntunePolicy, GraceComesFromTheBlockAction) {
   EXPECT_EQ(policy.actions[0].type, ActionType::kNotifyUser);
   EXPECT_EQ(policy.actions[2].type, ActionType::kRetire);
   EXPECT_FALSE(policy.actions[2].marks_noncompliant);
+}
+
+TEST(IntunePolicy, ActionsWithoutBlockStillMarkAtOnce) {
+  CompliancePolicy policy = PolicyFromJson(R"({"@odata.type":"#microsoft.graph.iosCompliancePolicy",
+    "id":"p","scheduledActionsForRule":[{"scheduledActionConfigurations":[
+      {"actionType":"notification","gracePeriodHours":24},
+      {"actionType":"retire","gracePeriodHours":720}]}]})");
+  ASSERT_EQ(policy.actions.size(), 2u);
+  EXPECT_EQ(policy.GracePeriod(), absl::ZeroDuration());
+}
+
+TEST(IntunePolicy, AndroidAttestationReadsJailBroken) {
+  for (const char* setting : {"securityRequireSafetyNetAttestationBasicIntegrity",
+                              "securityRequireSafetyNetAttestationCertifiedDevice"}) {
+    CompliancePolicy policy = PolicyFromJson(
+        std::string(R"({"@odata.type":"#microsoft.graph.androidDeviceOwnerCompliancePolicy",
+      "id":"p",")") +
+        setting + R"(":true})");
+    ASSERT_EQ(policy.checks.size(), 1u) << setting;
+    EXPECT_EQ(policy.checks[0].setting, setting);
+    EXPECT_EQ(policy.checks[0].kind, CheckKind::kBoolEquals);
+    EXPECT_EQ(policy.checks[0].key, PostureKey::kJailBroken);
+    EXPECT_FALSE(policy.checks[0].expect_bool);
+  }
+}
+
+TEST(IntunePolicy, SafetyNetEvaluationTypeIsAModifierIgnoredSilently) {
+  core::ProblemList warnings;
+  CompliancePolicy policy =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.androidWorkProfileCompliancePolicy",
+    "id":"p","securityRequiredAndroidSafetyNetEvaluationType":"hardwareBacked",
+    "securityRequireSafetyNetAttestationBasicIntegrity":true})",
+                     &warnings);
+  ASSERT_EQ(policy.checks.size(), 1u);
+  EXPECT_EQ(policy.checks[0].setting, "securityRequireSafetyNetAttestationBasicIntegrity");
+  EXPECT_TRUE(warnings.empty()) << warnings.ToString();
+  CompliancePolicy alone =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.androidWorkProfileCompliancePolicy",
+    "id":"p","securityRequiredAndroidSafetyNetEvaluationType":"basic"})");
+  EXPECT_TRUE(alone.checks.empty());
+}
+
+TEST(IntunePolicy, WorkProfilePasswordReadsPasscodeKeys) {
+  CompliancePolicy policy =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.androidWorkProfileCompliancePolicy",
+    "id":"p","workProfileRequirePassword":true,"workProfilePasswordMinimumLength":6})");
+  EXPECT_EQ(FindCheck(policy, "workProfileRequirePassword")->key, PostureKey::kPasscodeSet);
+  EXPECT_TRUE(FindCheck(policy, "workProfileRequirePassword")->expect_bool);
+  EXPECT_EQ(FindCheck(policy, "workProfilePasswordMinimumLength")->key,
+            PostureKey::kPasscodeMinimumLength);
+  auto good = Judge({policy}, R"({"deviceId":"d","operatingSystem":"Android","passcodeSet":true,
+    "passcodeMinimumLength":6,"assignedPolicyIds":["p"]})");
+  EXPECT_EQ(good.state, ComplianceState::kCompliant);
+  auto no_pin = Judge({policy}, R"({"deviceId":"d","operatingSystem":"Android","passcodeSet":false,
+    "passcodeMinimumLength":6,"assignedPolicyIds":["p"]})");
+  EXPECT_EQ(no_pin.state, ComplianceState::kNonCompliant);
+}
+
+TEST(IntunePolicy, WindowsBuildRangesRequireTheOsVersionInOneRange) {
+  CompliancePolicy policy =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p",
+    "validOperatingSystemBuildRanges":[
+      {"description":"23H2","lowestVersion":"10.0.22631.4249","highestVersion":"10.0.22631.9999"},
+      {"description":"24H2","lowestVersion":"10.0.26100.0","highestVersion":"10.0.26100.9999"}]})");
+  ASSERT_EQ(policy.checks.size(), 1u);
+  EXPECT_EQ(policy.checks[0].kind, CheckKind::kVersionInRanges);
+  EXPECT_EQ(policy.checks[0].key, PostureKey::kOsVersion);
+  auto judge = [&](const std::string& version) {
+    return Judge({policy}, R"({"deviceId":"d","operatingSystem":"Windows","osVersion":")" +
+                               version + R"(","assignedPolicyIds":["p"]})");
+  };
+  EXPECT_EQ(judge("10.0.22631.4249").state, ComplianceState::kCompliant);  // bounds inclusive
+  EXPECT_EQ(judge("10.0.26100.2605").state, ComplianceState::kCompliant);
+  // Numeric, not textual: 10.0.22631.10000 is past 9999.
+  DeviceVerdict above = judge("10.0.22631.10000");
+  EXPECT_EQ(above.state, ComplianceState::kNonCompliant);
+  EXPECT_EQ(FindSetting(above, "p", "validOperatingSystemBuildRanges")->reason,
+            "The OS version 10.0.22631.10000 is not in an allowed range (10.0.22631.4249 to "
+            "10.0.22631.9999 \"23H2\", 10.0.26100.0 to 10.0.26100.9999 \"24H2\"). Install a "
+            "supported operating system version.");
+  EXPECT_EQ(judge("10.0.22631.4248").state, ComplianceState::kNonCompliant);
+  auto unreported = Judge({policy}, R"({"deviceId":"d","operatingSystem":"Windows",
+    "assignedPolicyIds":["p"]})");
+  EXPECT_EQ(unreported.state, ComplianceState::kNonCompliant);
+}
+
+TEST(IntunePolicy, EmptyWindowsBuildRangesAreNotConfigured) {
+  core::ProblemList warnings;
+  CompliancePolicy policy =
+      PolicyFromJson(R"({"@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p",
+    "validOperatingSystemBuildRanges":[]})",
+                     &warnings);
+  EXPECT_TRUE(policy.checks.empty());
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST(IntunePolicy, MalformedWindowsBuildRangeIsAnErrorWithItsPointer) {
+  core::ProblemList warnings;
+  auto inverted = ParseIntunePolicy(nlohmann::json::parse(R"({
+    "@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p",
+    "validOperatingSystemBuildRanges":[{"lowestVersion":"10.0.2","highestVersion":"10.0.1"}]})"),
+                                    "", &warnings);
+  ASSERT_FALSE(inverted.ok());
+  EXPECT_EQ(inverted.status().message(),
+            "/validOperatingSystemBuildRanges/0: lowestVersion is higher than highestVersion");
+  auto missing = ParseIntunePolicy(nlohmann::json::parse(R"({
+    "@odata.type":"#microsoft.graph.windows10CompliancePolicy","id":"p",
+    "validOperatingSystemBuildRanges":[{"lowestVersion":"10.0.1"}]})"),
+                                   "", &warnings);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(),
+            "/validOperatingSystemBuildRanges/0/highestVersion: required: a version string");
 }
 
 TEST(IntunePolicy, NoActionsMeansMarkedAtOnce) {
