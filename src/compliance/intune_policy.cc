@@ -388,9 +388,11 @@ absl::StatusOr<CompliancePolicy> ParseIntunePolicy(const json& in, const std::st
     if (property == "deviceThreatProtectionRequiredSecurityLevel" && !threat_protection_on) {
       continue;
     }
-    auto password_type =
-        std::find_if(kPasswordTypeSettings.begin(), kPasswordTypeSettings.end(),
-                     [&](const PasswordTypeSetting& type) { return type.property == property; });
+    // (clang 14 cannot capture a structured binding in a lambda; name it first.)
+    const std::string& property_name = property;
+    auto password_type = std::find_if(
+        kPasswordTypeSettings.begin(), kPasswordTypeSettings.end(),
+        [&](const PasswordTypeSetting& type) { return type.property == property_name; });
     if (password_type != kPasswordTypeSettings.end() && !IsTrue(in, password_type->requirement)) {
       warnings->AddWarning(where, fmt::format("{} = {} is ignored: {} is not true in this policy, "
                                               "so the portal does not apply it",
