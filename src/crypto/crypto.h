@@ -29,6 +29,37 @@ absl::StatusOr<std::string> HashSecret(std::string_view secret, const Argon2Para
 // Constant-time verification against an encoded hash; false for a malformed hash.
 bool VerifySecret(std::string_view secret, std::string_view encoded_hash);
 
+// A P-256 public key for ES256 verification. Immutable, cheap to copy, thread-safe.
+class P256PublicKey {
+ public:
+  // Parses a public JWK: "kty":"EC", "crv":"P-256", "x" and "y" base64url of 32 bytes each,
+  // optional "alg":"ES256" and "use":"sig"; other members ("kid", ...) are ignored. InvalidArgument
+  // (message prefixed "jwk: ") for text that is not a JSON object, another key type or curve,
+  // missing or wrong-length coordinates, a private member "d", or a point not on P-256.
+  static absl::StatusOr<P256PublicKey> FromJwk(std::string_view jwk_json);
+  // From the raw big-endian affine coordinates (32 bytes each). InvalidArgument when the point is
+  // not a valid P-256 public key.
+  static absl::StatusOr<P256PublicKey> FromCoordinates(std::string_view x, std::string_view y);
+
+  // The canonical public JWK, RFC 7638 §3.2 (required members, lexicographic order, no
+  // whitespace): {"crv":"P-256","kty":"EC","x":...,"y":...}. FromJwk(Jwk()) gives the same key.
+  const std::string& Jwk() const;
+  // RFC 7638 JWK thumbprint: base64url(SHA-256(Jwk())).
+  std::string Thumbprint() const;
+  // Raw 32-byte coordinates.
+  const std::string& x() const;
+  const std::string& y() const;
+
+  // True when `signature` is a valid ES256 signature of `data` in JOSE form: raw R||S, exactly 64
+  // bytes (not DER, not base64url). Never leaves an OpenSSL error behind.
+  bool VerifyEs256(std::string_view data, std::string_view signature) const;
+
+ private:
+  struct Key;
+  explicit P256PublicKey(std::shared_ptr<const Key> key);
+  std::shared_ptr<const Key> key_;
+};
+
 // A P-256 key pair for ES256.
 class SigningKey {
  public:
@@ -39,6 +70,9 @@ class SigningKey {
   // Public JWK: {"kty":"EC","crv":"P-256","x","y","kid","use":"sig","alg":"ES256"}.
   std::string PublicJwk() const;
   const std::string& key_id() const { return key_id_; }
+
+  // ES256 signature of `data` in JOSE form: raw R||S, 64 bytes (not DER, not base64url).
+  absl::StatusOr<std::string> SignEs256(std::string_view data) const;
 
   // Compact JWS (header {"alg":"ES256","typ":"JWT","kid"}) over `payload_json`; signature is
   // JOSE raw R||S (64 bytes), not DER.

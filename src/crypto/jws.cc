@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <memory>
@@ -175,19 +176,143 @@ const std::string* StringMember(const nlohmann::json& object, const char* name) 
   return it->get_ptr<const std::string*>();
 }
 
+// The raw coordinates of an EC P-256 public JWK. Checks kty, crv, the absence of a private "d"
+// (when `refuse_private`), alg, use, then x and y.
+struct JwkCoordinates {
+  std::string x;
+  std::string y;
+};
+
+absl::StatusOr<JwkCoordinates> ReadP256Jwk(const nlohmann::json& jwk, bool refuse_private) {
+  const std::string* kty = StringMember(jwk, "kty");
+  const std::string* crv = StringMember(jwk, "crv");
+  if (kty == nullptr || *kty != "EC") return absl::InvalidArgumentError("jwk: kty must be \"EC\"");
+  if (crv == nullptr || *crv != "P-256") {
+    return absl::InvalidArgumentError("jwk: crv must be \"P-256\"");
+  }
+  if (refuse_private && jwk.contains("d")) {
+    return absl::InvalidArgumentError("jwk: a private key was sent; send the public JWK");
+  }
+  if (jwk.contains("alg")) {
+    const std::string* alg = StringMember(jwk, "alg");
+    if (alg == nullptr || *alg != "ES256") {
+      return absl::InvalidArgumentError("jwk: alg must be \"ES256\"");
+    }
+  }
+  if (jwk.contains("use")) {
+    const std::string* use = StringMember(jwk, "use");
+    if (use == nullptr || *use != "sig") {
+      return absl::InvalidArgumentError("jwk: use must be \"sig\"");
+    }
+  }
+  const std::string* x_text = StringMember(jwk, "x");
+  const std::string* y_text = StringMember(jwk, "y");
+  if (x_text == nullptr || y_text == nullptr) {
+    return absl::InvalidArgumentError("jwk: x and y are required");
+  }
+  absl::StatusOr<std::string> x = Base64UrlDecode(*x_text);
+  absl::StatusOr<std::string> y = Base64UrlDecode(*y_text);
+  if (!x.ok() || !y.ok() || x->size() != kCoordinateBytes || y->size() != kCoordinateBytes) {
+    return absl::InvalidArgumentError("jwk: x and y must be base64url of 32 bytes each");
+  }
+  return JwkCoordinates{*std::move(x), *std::move(y)};
+}
+
+// The EVP key for the uncompressed point (x, y), validated as a P-256 public key.
+absl::StatusOr<PkeyPtr> P256FromPoint(std::string_view x, std::string_view y) {
+  if (x.size() != kCoordinateBytes || y.size() != kCoordinateBytes) {
+    return absl::InvalidArgumentError("jwk: x and y must be 32 bytes each");
+  }
+  std::string point = "\x04";
+  point += x;
+  point += y;
+  const ParamBldPtr builder(OSSL_PARAM_BLD_new());
+  if (builder == nullptr ||
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
+      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                       point.size()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "jwk: cannot build key parameters");
+  }
+  const ParamPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
+  const PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* raw = nullptr;
+  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument, "jwk: not a point on P-256");
+  }
+  PkeyPtr pkey(raw);
+  // fromdata decodes the point; the explicit check also rejects the point at infinity and any
+  // point outside the prime-order group.
+  const PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (check == nullptr || EVP_PKEY_public_check(check.get()) != 1) {
+    return OpenSslError(absl::StatusCode::kInvalidArgument, "jwk: not a valid P-256 public key");
+  }
+  return pkey;
+}
+
 }  // namespace
+
+struct P256PublicKey::Key {
+  PkeyPtr pkey;
+  std::string x;
+  std::string y;
+  std::string jwk;  // canonical, RFC 7638
+};
+
+P256PublicKey::P256PublicKey(std::shared_ptr<const Key> key) : key_(std::move(key)) {}
+
+absl::StatusOr<P256PublicKey> P256PublicKey::FromJwk(std::string_view jwk_json) {
+  const std::optional<nlohmann::json> jwk = ParseObject(jwk_json);
+  if (!jwk.has_value()) return absl::InvalidArgumentError("jwk: not a JSON object");
+  GH_ASSIGN_OR_RETURN(JwkCoordinates coordinates, ReadP256Jwk(*jwk, /*refuse_private=*/true));
+  return FromCoordinates(coordinates.x, coordinates.y);
+}
+
+absl::StatusOr<P256PublicKey> P256PublicKey::FromCoordinates(std::string_view x,
+                                                             std::string_view y) {
+  GH_ASSIGN_OR_RETURN(PkeyPtr pkey, P256FromPoint(x, y));
+  auto key = std::make_shared<Key>();
+  key->pkey = std::move(pkey);
+  key->x = std::string(x);
+  key->y = std::string(y);
+  // RFC 7638 §3.2: required members only, lexicographic order, no whitespace.
+  key->jwk = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"" + Base64UrlEncode(x) + "\",\"y\":\"" +
+             Base64UrlEncode(y) + "\"}";
+  return P256PublicKey(std::move(key));
+}
+
+const std::string& P256PublicKey::Jwk() const { return key_->jwk; }
+const std::string& P256PublicKey::x() const { return key_->x; }
+const std::string& P256PublicKey::y() const { return key_->y; }
+
+std::string P256PublicKey::Thumbprint() const {
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(key_->jwk.data()), key_->jwk.size(),
+         digest.data());
+  return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(digest.data()),
+                                          digest.size()));
+}
+
+bool P256PublicKey::VerifyEs256(std::string_view data, std::string_view signature) const {
+  if (signature.size() != kSignatureBytes) return false;
+  const std::vector<unsigned char> der = RawToDer(signature);
+  const MdCtxPtr ctx(EVP_MD_CTX_new());
+  const bool ok =
+      !der.empty() && ctx != nullptr &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_->pkey.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), der.data(), der.size(),
+                       reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  DrainOpenSslErrors();
+  return ok;
+}
 
 struct SigningKey::Key {
   PkeyPtr pkey;
 };
 
 struct JwtVerifier::Keys {
-  struct PublicKey {
-    PkeyPtr pkey;
-    std::string x;  // Raw coordinates, to tell a repeated add from a conflicting one.
-    std::string y;
-  };
-  absl::flat_hash_map<std::string, PublicKey> by_kid;
+  absl::flat_hash_map<std::string, P256PublicKey> by_kid;
 };
 
 SigningKey::SigningKey(std::string key_id, std::shared_ptr<Key> key)
@@ -245,6 +370,23 @@ std::string SigningKey::PublicJwk() const {
   return jwk.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+absl::StatusOr<std::string> SigningKey::SignEs256(std::string_view data) const {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  const MdCtxPtr ctx(EVP_MD_CTX_new());
+  std::size_t length = 0;
+  if (ctx == nullptr ||
+      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_->pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &length, bytes, data.size()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "ES256: cannot start signing");
+  }
+  std::vector<unsigned char> der(length);
+  if (EVP_DigestSign(ctx.get(), der.data(), &length, bytes, data.size()) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "ES256: signing failed");
+  }
+  der.resize(length);
+  return DerToRaw(der);
+}
+
 absl::StatusOr<std::string> SigningKey::SignJwt(std::string_view payload_json) const {
   if (!ParseObject(payload_json).has_value()) {
     return absl::InvalidArgumentError("jwt: payload is not a JSON object");
@@ -258,21 +400,7 @@ absl::StatusOr<std::string> SigningKey::SignJwt(std::string_view payload_json) c
   token += '.';
   token += Base64UrlEncode(payload_json);
 
-  const MdCtxPtr ctx(EVP_MD_CTX_new());
-  std::size_t length = 0;
-  if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_->pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &length,
-                     reinterpret_cast<const unsigned char*>(token.data()), token.size()) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "jwt: cannot start ES256 signing");
-  }
-  std::vector<unsigned char> der(length);
-  if (EVP_DigestSign(ctx.get(), der.data(), &length,
-                     reinterpret_cast<const unsigned char*>(token.data()), token.size()) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "jwt: ES256 signing failed");
-  }
-  der.resize(length);
-  GH_ASSIGN_OR_RETURN(const std::string raw, DerToRaw(der));
+  GH_ASSIGN_OR_RETURN(const std::string raw, SignEs256(token));
   token += '.';
   token += Base64UrlEncode(raw);
   return token;
@@ -286,68 +414,22 @@ JwtVerifier& JwtVerifier::operator=(JwtVerifier&&) noexcept = default;
 absl::Status JwtVerifier::AddJwk(std::string_view jwk_json) {
   const std::optional<nlohmann::json> jwk = ParseObject(jwk_json);
   if (!jwk.has_value()) return absl::InvalidArgumentError("jwk: not a JSON object");
-  const std::string* kty = StringMember(*jwk, "kty");
-  const std::string* crv = StringMember(*jwk, "crv");
+  // A JWKS entry may carry more members than a bare public key; "d" is not refused here.
+  GH_ASSIGN_OR_RETURN(const JwkCoordinates coordinates,
+                      ReadP256Jwk(*jwk, /*refuse_private=*/false));
   const std::string* kid = StringMember(*jwk, "kid");
-  const std::string* x_text = StringMember(*jwk, "x");
-  const std::string* y_text = StringMember(*jwk, "y");
-  if (kty == nullptr || *kty != "EC") return absl::InvalidArgumentError("jwk: kty must be \"EC\"");
-  if (crv == nullptr || *crv != "P-256") {
-    return absl::InvalidArgumentError("jwk: crv must be \"P-256\"");
-  }
   if (kid == nullptr || kid->empty()) return absl::InvalidArgumentError("jwk: kid is required");
-  if (jwk->contains("alg")) {
-    const std::string* alg = StringMember(*jwk, "alg");
-    if (alg == nullptr || *alg != "ES256") {
-      return absl::InvalidArgumentError("jwk: alg must be \"ES256\"");
-    }
-  }
-  if (jwk->contains("use")) {
-    const std::string* use = StringMember(*jwk, "use");
-    if (use == nullptr || *use != "sig")
-      return absl::InvalidArgumentError("jwk: use must be \"sig\"");
-  }
-  if (x_text == nullptr || y_text == nullptr) {
-    return absl::InvalidArgumentError("jwk: x and y are required");
-  }
-  absl::StatusOr<std::string> x = Base64UrlDecode(*x_text);
-  absl::StatusOr<std::string> y = Base64UrlDecode(*y_text);
-  if (!x.ok() || !y.ok() || x->size() != kCoordinateBytes || y->size() != kCoordinateBytes) {
-    return absl::InvalidArgumentError("jwk: x and y must be base64url of 32 bytes each");
-  }
   if (keys_ == nullptr) keys_ = std::make_unique<Keys>();  // Reuse after a move.
   if (const auto it = keys_->by_kid.find(*kid); it != keys_->by_kid.end()) {
-    if (it->second.x == *x && it->second.y == *y) return absl::OkStatus();
+    if (it->second.x() == coordinates.x && it->second.y() == coordinates.y) {
+      return absl::OkStatus();
+    }
     return absl::AlreadyExistsError("jwk: a different key is already known as kid \"" + *kid +
                                     "\"");
   }
-
-  std::string point = "\x04";
-  point += *x;
-  point += *y;
-  const ParamBldPtr builder(OSSL_PARAM_BLD_new());
-  if (builder == nullptr ||
-      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
-          1 ||
-      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
-                                       point.size()) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "jwk: cannot build key parameters");
-  }
-  const ParamPtr params(OSSL_PARAM_BLD_to_param(builder.get()));
-  const PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (params == nullptr || ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument, "jwk: not a point on P-256");
-  }
-  PkeyPtr pkey(raw);
-  // fromdata decodes the point; the explicit check also rejects the point at infinity and any
-  // point outside the prime-order group.
-  const PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
-  if (check == nullptr || EVP_PKEY_public_check(check.get()) != 1) {
-    return OpenSslError(absl::StatusCode::kInvalidArgument, "jwk: not a valid P-256 public key");
-  }
-  keys_->by_kid.emplace(*kid, Keys::PublicKey{std::move(pkey), std::move(*x), std::move(*y)});
+  GH_ASSIGN_OR_RETURN(P256PublicKey key,
+                      P256PublicKey::FromCoordinates(coordinates.x, coordinates.y));
+  keys_->by_kid.emplace(*kid, std::move(key));
   return absl::OkStatus();
 }
 
@@ -380,7 +462,7 @@ absl::StatusOr<std::string> JwtVerifier::Verify(std::string_view compact_jws) co
   // The key comes from our own set by kid, never from the token (jwk/jku/x5u are ignored). A token
   // without a kid is tried against the only key when exactly one is known.
   if (keys_ == nullptr || keys_->by_kid.empty()) return Unauthenticated("no keys");
-  const Keys::PublicKey* key = nullptr;
+  const P256PublicKey* key = nullptr;
   if (header->contains("kid")) {
     const std::string* kid = StringMember(*header, "kid");
     if (kid == nullptr) return Unauthenticated("kid is not a string");
@@ -398,16 +480,7 @@ absl::StatusOr<std::string> JwtVerifier::Verify(std::string_view compact_jws) co
   if (signature->size() != kSignatureBytes) {
     return Unauthenticated("ES256 signature must be 64 bytes (R||S)");
   }
-  const std::vector<unsigned char> der = RawToDer(*signature);
-  if (der.empty()) return Unauthenticated("signature cannot be decoded");
-  const MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (ctx == nullptr ||
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key->pkey.get()) != 1 ||
-      EVP_DigestVerify(ctx.get(), der.data(), der.size(),
-                       reinterpret_cast<const unsigned char*>(signing_input.data()),
-                       signing_input.size()) != 1) {
-    return Unauthenticated("bad signature");
-  }
+  if (!key->VerifyEs256(signing_input, *signature)) return Unauthenticated("bad signature");
 
   absl::StatusOr<std::string> payload = Base64UrlDecode(payload_part);
   if (!payload.ok()) return Unauthenticated("payload is not base64url");

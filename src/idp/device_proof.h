@@ -40,11 +40,13 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "crypto/crypto.h"
 
 namespace gatehouse::idp {
 
@@ -63,19 +65,16 @@ class DevicePublicKey {
 
   // The canonical public JWK, members in RFC 7638 order: {"crv","kty","x","y"}. What the device
   // record stores; FromJwk(Jwk()) gives the same key.
-  const std::string& Jwk() const { return canonical_jwk_; }
+  const std::string& Jwk() const { return key_.Jwk(); }
   // RFC 7638 JWK thumbprint: base64url(SHA-256(canonical JWK)). Stable key identifier.
-  std::string Thumbprint() const;
+  std::string Thumbprint() const { return key_.Thumbprint(); }
 
   // True when `signature_b64url` is a valid ES256 (raw R||S, base64url) signature of `message`.
   bool VerifySignature(std::string_view message, std::string_view signature_b64url) const;
 
-  struct Key;
-
  private:
-  DevicePublicKey(std::shared_ptr<const Key> key, std::string canonical_jwk);
-  std::shared_ptr<const Key> key_;
-  std::string canonical_jwk_;
+  explicit DevicePublicKey(crypto::P256PublicKey key) : key_(std::move(key)) {}
+  crypto::P256PublicKey key_;
 };
 
 // The exact bytes a device signs: nonce + "." + binding.

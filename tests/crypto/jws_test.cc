@@ -632,5 +632,121 @@ TEST(JwtVerifier, AddJwkRejectsTextThatIsNotAJsonObject) {
   EXPECT_EQ(verifier.AddJwk("[]").code(), absl::StatusCode::kInvalidArgument);
 }
 
+// --- P256PublicKey and SigningKey::SignEs256 ----------------------------------------------------
+
+// The P-256 key of RFC 7517 Appendix A.1.
+constexpr std::string_view kRfcX = "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU";
+constexpr std::string_view kRfcY = "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0";
+
+std::string RfcJwk(std::string_view extra = "") {
+  return R"({"kty":"EC","crv":"P-256","x":")" + std::string(kRfcX) + R"(","y":")" +
+         std::string(kRfcY) + "\"" + std::string(extra) + "}";
+}
+
+P256PublicKey PublicKeyOf(const SigningKey& key) {
+  absl::StatusOr<P256PublicKey> public_key = P256PublicKey::FromJwk(key.PublicJwk());
+  EXPECT_TRUE(public_key.ok()) << public_key.status();
+  return *std::move(public_key);
+}
+
+TEST(SigningKey, SignEs256GivesA64ByteRawSignatureThatAnIndependentVerifierAccepts) {
+  const SigningKey key = MustGenerate("k1");
+  const absl::StatusOr<std::string> signature = key.SignEs256("nonce.binding");
+  ASSERT_TRUE(signature.ok()) << signature.status();
+  ASSERT_EQ(signature->size(), 64u);
+  const PkeyPtr pkey = LoadPem(key.PrivatePem());
+  EXPECT_TRUE(VerifyDer(pkey.get(), RawToDerByHand(*signature), "nonce.binding"));
+  EXPECT_FALSE(VerifyDer(pkey.get(), RawToDerByHand(*signature), "nonce.other"));
+}
+
+TEST(P256PublicKey, VerifiesSignEs256OnlyForTheSameDataAndKey) {
+  const SigningKey key = MustGenerate("k1");
+  const P256PublicKey public_key = PublicKeyOf(key);
+  const std::string signature = *key.SignEs256("data");
+  EXPECT_TRUE(public_key.VerifyEs256("data", signature));
+  EXPECT_FALSE(public_key.VerifyEs256("datA", signature));
+  EXPECT_FALSE(PublicKeyOf(MustGenerate("k2")).VerifyEs256("data", signature));
+  std::string altered = signature;
+  altered[63] = static_cast<char>(altered[63] ^ 0x01);
+  EXPECT_FALSE(public_key.VerifyEs256("data", altered));
+}
+
+TEST(P256PublicKey, VerifiesARawSignatureMadeByAnIndependentSigner) {
+  const SigningKey key = MustGenerate("k1");
+  const PkeyPtr pkey = LoadPem(key.PrivatePem());
+  bool short_integer = false;
+  const std::string raw = DerToRawByHand(SignDer(pkey.get(), "hello"), &short_integer);
+  EXPECT_TRUE(PublicKeyOf(key).VerifyEs256("hello", raw));
+}
+
+TEST(P256PublicKey, RefusesSignaturesThatAreNotExactly64RawBytes) {
+  const SigningKey key = MustGenerate("k1");
+  const P256PublicKey public_key = PublicKeyOf(key);
+  const std::string raw = *key.SignEs256("data");
+  const std::vector<unsigned char> der = RawToDerByHand(raw);
+  EXPECT_FALSE(public_key.VerifyEs256("data", std::string(der.begin(), der.end())));
+  EXPECT_FALSE(public_key.VerifyEs256("data", raw.substr(0, 63)));
+  EXPECT_FALSE(public_key.VerifyEs256("data", raw + '\0'));
+  EXPECT_FALSE(public_key.VerifyEs256("data", ""));
+  EXPECT_FALSE(public_key.VerifyEs256("data", std::string(64, '\0')));
+  EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue left dirty";
+}
+
+TEST(P256PublicKey, JwkAndThumbprintFollowRfc7638) {
+  // Thumbprint computed independently (Python hashlib over the RFC 7638 canonical members).
+  const absl::StatusOr<P256PublicKey> key =
+      P256PublicKey::FromJwk(RfcJwk(R"(,"kid":"any","use":"sig","alg":"ES256")"));
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->Jwk(), R"({"crv":"P-256","kty":"EC","x":")" + std::string(kRfcX) +
+                            R"(","y":")" + std::string(kRfcY) + "\"}");
+  EXPECT_EQ(key->Thumbprint(), "oKIywvGUpTVTyxMQ3bwIIeQUudfr_CkLMjCE19ECD-U");
+  EXPECT_EQ(key->x(), *Base64UrlDecode(kRfcX));
+  EXPECT_EQ(key->y(), *Base64UrlDecode(kRfcY));
+  EXPECT_EQ(P256PublicKey::FromJwk(key->Jwk())->Jwk(), key->Jwk());
+}
+
+TEST(P256PublicKey, FromCoordinatesMatchesFromJwk) {
+  const SigningKey signer = MustGenerate("k1");
+  const P256PublicKey from_jwk = PublicKeyOf(signer);
+  const absl::StatusOr<P256PublicKey> from_xy =
+      P256PublicKey::FromCoordinates(from_jwk.x(), from_jwk.y());
+  ASSERT_TRUE(from_xy.ok()) << from_xy.status();
+  EXPECT_EQ(from_xy->Jwk(), from_jwk.Jwk());
+  EXPECT_TRUE(from_xy->VerifyEs256("data", *signer.SignEs256("data")));
+  EXPECT_EQ(P256PublicKey::FromCoordinates(from_jwk.x().substr(1), from_jwk.y()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(P256PublicKey::FromCoordinates(std::string(32, '\0'), std::string(32, '\0'))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue left dirty";
+}
+
+TEST(P256PublicKey, FromJwkRefusesAnythingButAP256PublicKey) {
+  const auto expect_refused = [](const std::string& jwk, std::string_view reason) {
+    const absl::StatusOr<P256PublicKey> key = P256PublicKey::FromJwk(jwk);
+    EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument) << jwk;
+    EXPECT_THAT(std::string(key.status().message()), StartsWith("jwk: ")) << jwk;
+    EXPECT_THAT(key.status().message(), HasSubstr(std::string(reason))) << jwk;
+  };
+  ASSERT_TRUE(P256PublicKey::FromJwk(RfcJwk()).ok());
+  expect_refused(RfcJwk(R"(,"d":"AAAA")"), "private");
+  expect_refused(RfcJwk(R"(,"alg":"RS256")"), "alg");
+  expect_refused(RfcJwk(R"(,"use":"enc")"), "use");
+  expect_refused(R"({"kty":"RSA","crv":"P-256","x":")" + std::string(kRfcX) + R"(","y":")" +
+                     std::string(kRfcY) + "\"}",
+                 "kty");
+  expect_refused(R"({"kty":"EC","crv":"P-384","x":")" + std::string(kRfcX) + R"(","y":")" +
+                     std::string(kRfcY) + "\"}",
+                 "crv");
+  expect_refused(R"({"kty":"EC","crv":"P-256","x":")" + std::string(kRfcX) + "\"}", "x and y");
+  expect_refused(R"({"kty":"EC","crv":"P-256","x":")" + std::string(kRfcX) + R"(","y":")" +
+                     std::string(kRfcX) + "\"}",
+                 "P-256");
+  expect_refused("[]", "JSON object");
+  expect_refused("not json", "JSON object");
+  EXPECT_EQ(ERR_peek_error(), 0u) << "OpenSSL error queue left dirty";
+}
+
 }  // namespace
 }  // namespace gatehouse::crypto
