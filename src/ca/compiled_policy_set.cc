@@ -269,6 +269,9 @@ absl::StatusOr<std::shared_ptr<const CompiledPolicySet>> CompiledPolicySet::Comp
       }
     }
     if (g.controls & Bit(GrantControl::kBlock)) s.has_block_.Set(i);
+    if (g.controls & (Bit(GrantControl::kCompliantDevice) | Bit(GrantControl::kDomainJoinedDevice))) {
+      s.device_grant_policies_.Set(i);
+    }
     s.grants_.push_back(g);
   }
   s.BuildLocationTables();
@@ -359,9 +362,12 @@ PolicyMask CompiledPolicySet::ApplicationMask(const SignInContext& sign_in) cons
       }
       break;
     case ResourceKind::kUserAction:
-      // "All resources" covers user actions too (Microsoft's evaluate example 3).
+      // "All resources" covers user actions too (Microsoft's evaluate example 3), except that
+      // registering a device is carved out of device-compliance policies (ca-semantics §1.4).
       ok = include_by_user_action_[static_cast<int>(sign_in.user_action)];
-      ok |= include_all_apps_;
+      ok |= sign_in.user_action == UserAction::kRegisterDevice
+                ? include_all_apps_.AndNot(device_grant_policies_)
+                : include_all_apps_;
       break;
     case ResourceKind::kAuthenticationContext:
       if (const PolicyMask* m = Find(include_by_auth_context_, sign_in.authentication_context)) {

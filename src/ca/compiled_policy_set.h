@@ -134,6 +134,9 @@ class CompiledPolicySet {
 
   std::vector<CompiledGrant> grants_;
   PolicyMask has_block_;
+  // Policies requiring a compliant or hybrid-joined device: "All resources" does not cover device
+  // registration for them (a device cannot be compliant before it is registered).
+  PolicyMask device_grant_policies_;
 };
 
 }  // namespace gatehouse::ca

@@ -369,5 +369,28 @@ TEST(WhatIfDeviceInfo, ExtensionAttributesAndProfileTypeAreRead) {
   EXPECT_FALSE(d.trace(1).applies);  // isCompliant not given: null, so -eq False is false
 }
 
+TEST(UserActions, DeviceRegistrationIsCarvedOutOfDeviceCompliancePolicies) {
+  auto directory = testing::MakeDirectory(R"([{"id":"u1"}])");
+  auto set = testing::Compile(
+      {testing::MakePolicy(R"({"id":"compliant","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["All"]}},
+          "grantControls":{"operator":"OR","builtInControls":["compliantDevice","domainJoinedDevice"]}})"),
+       testing::MakePolicy(R"({"id":"mfa","state":"enabled","conditions":{"users":{"includeUsers":["All"]},
+          "applications":{"includeApplications":["All"]}},
+          "grantControls":{"builtInControls":["mfa"]}})")},
+      directory);
+  SignInContext s;
+  s.user = directory->FindUser("u1");
+  s.user_id = "u1";
+  s.resource = ResourceKind::kUserAction;
+  s.user_action = UserAction::kRegisterDevice;
+  Decision d = set->Evaluate(s);
+  EXPECT_FALSE(d.trace(0).applies);  // a device cannot be compliant before it is registered
+  EXPECT_TRUE(d.trace(1).applies);
+  EXPECT_EQ(d.error_code, "50076");
+  s.user_action = UserAction::kRegisterSecurityInfo;
+  EXPECT_TRUE(set->Evaluate(s).trace(0).applies);
+}
+
 }  // namespace
 }  // namespace gatehouse::ca

@@ -80,7 +80,8 @@ json RandomPolicy(Generator& g, int index) {
     apps["includeApplications"] = {g.Pick(kApps)};
   } else if (app_style < 9) {
     apps["includeApplications"] = json::array();
-    apps["includeUserActions"] = {"urn:user:registersecurityinfo"};
+    apps["includeUserActions"] = {g.Chance(50) ? "urn:user:registersecurityinfo"
+                                               : "urn:user:registerdevice"};
   } else {
     apps["includeApplications"] = json::array();
     apps["includeAuthenticationContextClassReferences"] = {"c1"};
@@ -181,6 +182,7 @@ TEST(CompiledPolicySetDifferential, AgreesWithReferenceInterpretation) {
         s.applications = {g.Pick(kApps)};
       } else if (resource < 9) {
         s.resource = ResourceKind::kUserAction;
+        s.user_action = g.Chance(50) ? UserAction::kRegisterDevice : UserAction::kRegisterSecurityInfo;
       } else {
         s.resource = ResourceKind::kAuthenticationContext;
         s.authentication_context = g.Chance(50) ? "c1" : "c2";

@@ -40,7 +40,7 @@ bool UsersMatch(const UserCondition& c, const Subject& s) {
   return included && !excluded;
 }
 
-bool AppMatches(const ApplicationCondition& c, const SignInContext& in) {
+bool AppMatches(const ApplicationCondition& c, const SignInContext& in, std::uint32_t grant) {
   switch (in.resource) {
     case ResourceKind::kApplication:
       for (const auto& app : in.applications) {
@@ -53,8 +53,14 @@ bool AppMatches(const ApplicationCondition& c, const SignInContext& in) {
       }
       return false;
     case ResourceKind::kUserAction:
-      return c.include_all || std::find(c.include_user_actions.begin(), c.include_user_actions.end(),
-                                         in.user_action) != c.include_user_actions.end();
+      {
+        const bool device_grant =
+            grant & (Bit(GrantControl::kCompliantDevice) | Bit(GrantControl::kDomainJoinedDevice));
+        const bool all = c.include_all &&
+                         !(in.user_action == UserAction::kRegisterDevice && device_grant);
+        return all || std::find(c.include_user_actions.begin(), c.include_user_actions.end(),
+                                in.user_action) != c.include_user_actions.end();
+      }
     case ResourceKind::kAuthenticationContext:
       return Has(c.include_auth_contexts, in.authentication_context);
   }
@@ -148,7 +154,7 @@ Decision ReferenceEvaluate(const std::vector<Policy>& policies,
         fail(Condition::kServicePrincipalRisk);
       }
     }
-    if (!AppMatches(p.applications, in)) {
+    if (!AppMatches(p.applications, in, p.grant.built_in)) {
       fail(in.resource == ResourceKind::kApplication   ? Condition::kApplication
            : in.resource == ResourceKind::kUserAction ? Condition::kUserActions
                                                       : Condition::kAuthenticationContext);
