@@ -586,16 +586,36 @@ HttpResponse AdminApi::EvaluateAndLog(HttpRequest& request) {
   return HttpResponse::Json(201, row.body);
 }
 
+// `field eq 'text'` into `target`; anything else is refused naming the field.
+absl::Status TextEquals(const FilterClause& c, std::optional<std::string>& target) {
+  if (c.op != "eq" || !c.quoted) {
+    return absl::InvalidArgumentError(c.field + " supports only eq 'text'");
+  }
+  target = c.value;
+  return absl::OkStatus();
+}
+
+// `field ge|gt|le|lt|eq <date-time>` into an inclusive [from, until] range.
+absl::Status TimeRange(const FilterClause& c, std::optional<absl::Time>& from,
+                       std::optional<absl::Time>& until) {
+  auto t = core::ParseIsoDateTime(c.value);
+  if (!t.ok()) return absl::InvalidArgumentError(c.field + ": " + std::string(t.status().message()));
+  if (c.op == "ge" || c.op == "gt") {
+    from = c.op == "gt" ? *t + absl::Nanoseconds(1) : *t;
+  } else if (c.op == "le" || c.op == "lt") {
+    until = c.op == "lt" ? *t - absl::Nanoseconds(1) : *t;
+  } else if (c.op == "eq") {
+    from = until = *t;
+  } else {
+    return absl::InvalidArgumentError(c.field + " supports eq, ge, gt, le and lt");
+  }
+  return absl::OkStatus();
+}
+
 // Maps $filter clauses onto a store query; unknown fields are refused by name.
 absl::Status ApplySignInFilter(const std::vector<FilterClause>& clauses, store::SignInQuery& q) {
   for (const FilterClause& c : clauses) {
-    auto text_eq = [&](std::optional<std::string>& field) -> absl::Status {
-      if (c.op != "eq" || !c.quoted) {
-        return absl::InvalidArgumentError(c.field + " supports only eq 'text'");
-      }
-      field = c.value;
-      return absl::OkStatus();
-    };
+    auto text_eq = [&](std::optional<std::string>& field) { return TextEquals(c, field); };
     absl::Status s;
     if (c.field == "userId") {
       s = text_eq(q.user_id);
@@ -615,15 +635,7 @@ absl::Status ApplySignInFilter(const std::vector<FilterClause>& clauses, store::
         q.error_code = code;
       }
     } else if (c.field == "createdDateTime") {
-      auto t = core::ParseIsoDateTime(c.value);
-      if (!t.ok()) return absl::InvalidArgumentError("createdDateTime: " + std::string(t.status().message()));
-      if (c.op == "ge" || c.op == "gt") {
-        q.created_from = c.op == "gt" ? *t + absl::Nanoseconds(1) : *t;
-      } else if (c.op == "le" || c.op == "lt") {
-        q.created_until = c.op == "lt" ? *t - absl::Nanoseconds(1) : *t;
-      } else {
-        q.created_from = q.created_until = *t;
-      }
+      s = TimeRange(c, q.created_from, q.created_until);
     } else {
       s = absl::InvalidArgumentError(
           "cannot filter sign-ins on '" + c.field +
@@ -654,6 +666,30 @@ HttpResponse AdminApi::SignIns(HttpRequest& request) {
   return JsonResponse(200, body);
 }
 
+absl::Status ApplyAuditFilter(const std::vector<FilterClause>& clauses, store::AuditQuery& q) {
+  for (const FilterClause& c : clauses) {
+    absl::Status s;
+    if (c.field == "category") {
+      s = TextEquals(c, q.category);
+    } else if (c.field == "activityDisplayName") {
+      s = TextEquals(c, q.activity);
+    } else if (c.field == "initiatedBy/app/appId") {
+      s = TextEquals(c, q.actor);
+    } else if (c.field == "targetResources/id") {
+      s = TextEquals(c, q.target_id);
+    } else if (c.field == "activityDateTime") {
+      s = TimeRange(c, q.from, q.until);
+    } else {
+      s = absl::InvalidArgumentError(
+          "cannot filter directory audits on '" + c.field +
+          "' (supported: category, activityDisplayName, activityDateTime, initiatedBy/app/appId, "
+          "targetResources/id)");
+    }
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 json AuditToJson(const store::AuditRecord& r) {
   json details = json::parse(r.entry.details_json, nullptr, false);
   json additional = json::array();
@@ -679,36 +715,7 @@ HttpResponse AdminApi::DirectoryAudits(HttpRequest& request) {
   auto page = ParsePageRequest(request.query);
   if (!page.ok()) return http::ProblemFor(page.status());
   store::AuditQuery query;
-  for (const FilterClause& c : page->filter) {
-    auto text = [&](std::optional<std::string>& field) -> std::optional<HttpResponse> {
-      if (c.op != "eq" || !c.quoted) {
-        return http::Problem(400, "Unsupported filter", c.field + " supports only eq 'text'");
-      }
-      field = c.value;
-      return std::nullopt;
-    };
-    std::optional<HttpResponse> bad;
-    if (c.field == "category") {
-      bad = text(query.category);
-    } else if (c.field == "activityDisplayName") {
-      bad = text(query.activity);
-    } else if (c.field == "initiatedBy/app/appId") {
-      bad = text(query.actor);
-    } else if (c.field == "targetResources/id") {
-      bad = text(query.target_id);
-    } else if (c.field == "activityDateTime") {
-      auto t = core::ParseIsoDateTime(c.value);
-      if (!t.ok()) return http::ProblemFor(t.status());
-      if (c.op == "ge" || c.op == "gt") query.from = *t;
-      if (c.op == "le" || c.op == "lt") query.until = *t;
-    } else {
-      return http::Problem(400, "Unsupported filter",
-                           "cannot filter directory audits on '" + c.field +
-                               "' (supported: category, activityDisplayName, activityDateTime, "
-                               "initiatedBy/app/appId, targetResources/id)");
-    }
-    if (bad) return *bad;
-  }
+  if (absl::Status st = ApplyAuditFilter(page->filter, query); !st.ok()) return http::ProblemFor(st);
   query.limit = page->top;
   query.after_sequence = page->skip_token;
   auto rows = ctx_.store->QueryAudit(query);
