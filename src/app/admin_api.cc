@@ -647,23 +647,34 @@ absl::Status ApplySignInFilter(const std::vector<FilterClause>& clauses, store::
   return absl::OkStatus();
 }
 
-HttpResponse AdminApi::SignIns(HttpRequest& request) {
+// One page of an append-only log (sign-ins, directory audits): $filter onto the store query,
+// $top and $skiptoken for paging, rows rendered with `to_json`, and a next link while pages are full.
+template <typename Query, typename ApplyFilter, typename Run, typename ToJson>
+HttpResponse LogPage(const HttpRequest& request, const std::string& path,
+                     const std::string& context_name, ApplyFilter apply_filter, Run run,
+                     ToJson to_json) {
   auto page = ParsePageRequest(request.query);
   if (!page.ok()) return http::ProblemFor(page.status());
-  store::SignInQuery query;
-  if (absl::Status s = ApplySignInFilter(page->filter, query); !s.ok()) return http::ProblemFor(s);
+  Query query;
+  if (absl::Status s = apply_filter(page->filter, query); !s.ok()) return http::ProblemFor(s);
   query.limit = page->top;
   query.after_sequence = page->skip_token;
-  auto rows = ctx_.store->QuerySignIns(query);
+  auto rows = run(query);
   if (!rows.ok()) return http::ProblemFor(rows.status());
   json value = json::array();
-  for (const auto& row : *rows) value.push_back(json::parse(row.body, nullptr, false));
-  json body = {{"@odata.context", std::string(kGraphContext) + "auditLogs/signIns"}, {"value", value}};
+  for (const auto& row : *rows) value.push_back(to_json(row));
+  json body = {{"@odata.context", std::string(kGraphContext) + context_name}, {"value", value}};
   if (static_cast<int>(rows->size()) == page->top) {
-    body["@odata.nextLink"] =
-        NextLink("/v1.0/auditLogs/signIns", request, page->top, rows->back().sequence);
+    body["@odata.nextLink"] = NextLink(path, request, page->top, rows->back().sequence);
   }
   return JsonResponse(200, body);
+}
+
+HttpResponse AdminApi::SignIns(HttpRequest& request) {
+  return LogPage<store::SignInQuery>(
+      request, "/v1.0/auditLogs/signIns", "auditLogs/signIns", ApplySignInFilter,
+      [this](const store::SignInQuery& q) { return ctx_.store->QuerySignIns(q); },
+      [](const store::SignInRecord& row) { return json::parse(row.body, nullptr, false); });
 }
 
 absl::Status ApplyAuditFilter(const std::vector<FilterClause>& clauses, store::AuditQuery& q) {
@@ -712,23 +723,9 @@ json AuditToJson(const store::AuditRecord& r) {
 }
 
 HttpResponse AdminApi::DirectoryAudits(HttpRequest& request) {
-  auto page = ParsePageRequest(request.query);
-  if (!page.ok()) return http::ProblemFor(page.status());
-  store::AuditQuery query;
-  if (absl::Status st = ApplyAuditFilter(page->filter, query); !st.ok()) return http::ProblemFor(st);
-  query.limit = page->top;
-  query.after_sequence = page->skip_token;
-  auto rows = ctx_.store->QueryAudit(query);
-  if (!rows.ok()) return http::ProblemFor(rows.status());
-  json value = json::array();
-  for (const auto& row : *rows) value.push_back(AuditToJson(row));
-  json body = {{"@odata.context", std::string(kGraphContext) + "auditLogs/directoryAudits"},
-               {"value", value}};
-  if (static_cast<int>(rows->size()) == page->top) {
-    body["@odata.nextLink"] =
-        NextLink("/v1.0/auditLogs/directoryAudits", request, page->top, rows->back().sequence);
-  }
-  return JsonResponse(200, body);
+  return LogPage<store::AuditQuery>(
+      request, "/v1.0/auditLogs/directoryAudits", "auditLogs/directoryAudits", ApplyAuditFilter,
+      [this](const store::AuditQuery& q) { return ctx_.store->QueryAudit(q); }, AuditToJson);
 }
 
 void AdminApi::Register(http::Router& router) {
