@@ -1,63 +1,45 @@
 #!/usr/bin/env node
 // Checks docs/openapi.yaml:
 //   1. it is a valid OpenAPI 3.0 document (@apidevtools/swagger-parser, schema + $refs);
-//   2. its (method, path) pairs are exactly the routes registered in src/app/admin_api.cc
-//      (read from the source text: router.Add("METHOD", "literal path", ...) calls, plus the
-//      routes the loop over collections_ adds for every collection path);
+//   2. its (method, path) pairs are exactly the routes registered in the server's sources (every
+//      --source file: src/app, src/idp and src/uem), read from the source text:
+//      router.Add("METHOD", "literal path", ...) calls, plus the routes the loop over collections_
+//      adds for every collection path;
 //   3. every operation has a unique operationId and names its security (with known scopes),
 //      every response documents the X-Request-Id header, and every problem+json response has
 //      errors[].pointer.
 //
-// Usage: node check_openapi.mjs --openapi docs/openapi.yaml --source src/app/admin_api.cc
+// Usage: node check_openapi.mjs --openapi docs/openapi.yaml --source FILE.cc [--source ...]
 //                               [--deps-dir DIR]
 // The npm dependencies are installed with `npm ci` from package.json + package-lock.json next to
 // this script into DIR (default: this folder), once per lockfile content. A failing install fails
 // the check: it never passes without having validated the document.
 
-import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { installDependencies } from '../npm/install_dependencies.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const args = { openapi: null, source: null, depsDir: here };
+  const args = { openapi: null, sources: [], depsDir: here };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     if (argv[i] === '--openapi') args.openapi = value;
-    else if (argv[i] === '--source') args.source = value;
+    else if (argv[i] === '--source') args.sources.push(value);
     else if (argv[i] === '--deps-dir') args.depsDir = value;
     else throw new Error(`unknown argument ${argv[i]}`);
     i++;
   }
-  if (!args.openapi || !args.source) {
-    throw new Error('usage: check_openapi.mjs --openapi FILE --source admin_api.cc [--deps-dir DIR]');
+  if (!args.openapi || args.sources.length === 0) {
+    throw new Error('usage: check_openapi.mjs --openapi FILE --source FILE.cc [--source ...] [--deps-dir DIR]');
   }
   return args;
 }
 
-// npm ci into depsDir unless a stamp says this exact lockfile is already installed there.
-function installDependencies(depsDir) {
-  const lock = fs.readFileSync(path.join(here, 'package-lock.json'));
-  const digest = createHash('sha256').update(lock).digest('hex');
-  const stamp = path.join(depsDir, 'node_modules', '.gatehouse-lock-sha256');
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return;
-  fs.mkdirSync(depsDir, { recursive: true });
-  if (path.resolve(depsDir) !== path.resolve(here)) {
-    fs.copyFileSync(path.join(here, 'package.json'), path.join(depsDir, 'package.json'));
-    fs.copyFileSync(path.join(here, 'package-lock.json'), path.join(depsDir, 'package-lock.json'));
-  }
-  try {
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'],
-                 { cwd: depsDir, stdio: 'inherit' });
-  } catch (error) {
-    throw new Error(`npm ci in ${depsDir} failed (is the npm registry reachable?): ${error.message}`);
-  }
-  fs.writeFileSync(stamp, digest);
-}
 
 // --- routes in the C++ source -------------------------------------------------------------
 
@@ -167,7 +149,7 @@ function checkOperations(api) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  installDependencies(args.depsDir);
+  installDependencies(here, args.depsDir);
   const require = createRequire(path.join(path.resolve(args.depsDir), 'package.json'));
   const SwaggerParser = require('@apidevtools/swagger-parser');
 
@@ -183,9 +165,14 @@ async function main() {
   const api = await SwaggerParser.dereference(structuredClone(raw));
 
   // 2. Same routes as the server.
-  const source = routesFromSource(fs.readFileSync(args.source, 'utf8'));
-  failures.push(...source.problems.map((p) => `${args.source}: ${p}`));
-  const served = new Set([...source.routes].map(normalize));
+  const served = new Set();
+  let collections = 0;
+  for (const file of args.sources) {
+    const source = routesFromSource(fs.readFileSync(file, 'utf8'));
+    failures.push(...source.problems.map((p) => `${file}: ${p}`));
+    for (const r of source.routes) served.add(normalize(r));
+    collections += source.collectionPaths.length;
+  }
   const documented = new Set([...routesFromDocument(raw)].map(normalize));
   for (const r of [...served].sort()) {
     if (!documented.has(r)) failures.push(`served but not in openapi.yaml: ${r}`);
@@ -203,7 +190,7 @@ async function main() {
     process.exit(1);
   }
   console.log(`OK ${args.openapi}: valid OpenAPI ${raw.openapi}, ${served.size} routes ` +
-              `(${source.collectionPaths.length} collections) match ${args.source}`);
+              `(${collections} collections) match ${args.sources.length} source file(s)`);
 }
 
 main().catch((error) => {
