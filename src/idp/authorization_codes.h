@@ -39,6 +39,8 @@ struct AuthorizationGrant {
   std::vector<std::string> auth_methods;  // amr values, e.g. {"pwd", "otp"}
   absl::Time auth_time = absl::InfinitePast();
   std::string session_id;  // sid
+  std::string client_app_type;  // CA token of the sign-in ("browser", ...), carried to refresh
+  std::string platform;         // CA platform token of the sign-in, carried to refresh
 };
 
 struct AuthorizationCodeOptions {

@@ -44,6 +44,10 @@ struct RefreshGrant {
   std::vector<std::string> auth_methods;
   absl::Time auth_time = absl::InfinitePast();
   std::string session_id;
+  // How the sign-in was made, for Conditional Access on refresh: CA client app type token
+  // ("browser", "mobileAppsAndDesktopClients") and platform token ("windows", "linux", ...).
+  std::string client_app_type;
+  std::string platform;
 };
 
 struct RefreshTokenOptions {
@@ -86,6 +90,9 @@ class RefreshTokenStore {
 
   // Forgets families past their absolute lifetime (their tokens then read as unknown).
   virtual void PurgeExpired(absl::Time now) = 0;
+
+  // Families held (revoked and idle ones included until purged).
+  virtual std::size_t family_count() const = 0;
 };
 
 class InMemoryRefreshTokenStore final : public RefreshTokenStore {
@@ -100,8 +107,7 @@ class InMemoryRefreshTokenStore final : public RefreshTokenStore {
   std::size_t RevokeUser(std::string_view user_id) override;
   std::size_t RevokeDevice(std::string_view device_id) override;
   void PurgeExpired(absl::Time now) override;
-
-  std::size_t family_count() const;
+  std::size_t family_count() const override;
 
  private:
   struct Family {

@@ -32,7 +32,8 @@ absl::Time FromMicros(std::int64_t micros) { return absl::FromUnixMicros(micros)
 // server configuration rather than directory and policy data).
 bool IsQuietlyAudited(ObjectKind kind) {
   return kind == ObjectKind::kAdminClient || kind == ObjectKind::kSigningKey ||
-         kind == ObjectKind::kSetting;
+         kind == ObjectKind::kSetting || kind == ObjectKind::kCredential ||
+         kind == ObjectKind::kRefreshTokenFamily;
 }
 
 absl::Status ValidateAudit(const AuditEntry& audit) {
@@ -152,7 +153,7 @@ class SqliteStore final : public Store {
     upsert->BindInt64(4, object.version);
     upsert->BindInt64(5, ToMicros(object.modified));
     GH_RETURN_IF_ERROR(upsert->Run());
-    GH_RETURN_IF_ERROR(BumpTenantVersion());
+    if (BumpsTenantVersion(kind)) GH_RETURN_IF_ERROR(BumpTenantVersion());
     if (!IsQuietlyAudited(kind) || !audit.activity.empty()) {
       std::string fallback = std::string(current == 0 ? "Add " : "Update ") + ObjectKindName(kind);
       GH_RETURN_IF_ERROR(AppendAudit(audit, fallback, ObjectKindName(kind), id, object.modified));
@@ -173,7 +174,7 @@ class SqliteStore final : public Store {
     if (sqlite3_changes(db_->handle()) == 0) {
       return absl::NotFoundError(std::string(ObjectKindName(kind)) + " '" + id + "' not found");
     }
-    GH_RETURN_IF_ERROR(BumpTenantVersion());
+    if (BumpsTenantVersion(kind)) GH_RETURN_IF_ERROR(BumpTenantVersion());
     if (!IsQuietlyAudited(kind) || !audit.activity.empty()) {
       GH_RETURN_IF_ERROR(AppendAudit(audit, std::string("Delete ") + ObjectKindName(kind),
                                      ObjectKindName(kind), id, Now()));

@@ -14,7 +14,8 @@
 //
 // Semantics beyond store.h:
 // - Put / Delete / ReplaceAll bump the tenant version once per call, for every kind (settings
-//   and admin clients included: snapshot builders may depend on them).
+//   and admin clients included: snapshot builders may depend on them) except the sign-in state
+//   kinds (kCredential, kRefreshTokenFamily; see BumpsTenantVersion).
 // - Audit: records of policy, named location, authentication strength, user, group, application,
 //   device and role assignment changes are always written; an empty activity becomes
 //   "Add <kind>", "Update <kind>", "Delete <kind>" or "Replace <kinds>". Changes of admin clients,

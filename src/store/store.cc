@@ -26,8 +26,16 @@ const char* ObjectKindName(ObjectKind kind) {
       return "signingKey";
     case ObjectKind::kSetting:
       return "setting";
+    case ObjectKind::kCredential:
+      return "credential";
+    case ObjectKind::kRefreshTokenFamily:
+      return "refreshTokenFamily";
   }
   return "unknown";
+}
+
+bool BumpsTenantVersion(ObjectKind kind) {
+  return kind != ObjectKind::kCredential && kind != ObjectKind::kRefreshTokenFamily;
 }
 
 }  // namespace gatehouse::store

@@ -33,7 +33,13 @@ enum class ObjectKind : std::uint8_t {
   kAdminClient,     // OAuth client of the admin API (hashed secret inside)
   kSigningKey,      // token signing keys (private key material)
   kSetting,         // server settings (emergency-access group, ...)
+  // Sign-in server state (issue 5). Not tenant data: writes do NOT bump the tenant version (they
+  // happen on every sign-in and refresh) and are audited only when the caller names an activity.
+  kCredential,          // "user:<id>" password hash and TOTP; "app:<appId>" client secret hashes
+  kRefreshTokenFamily,  // one refresh token family (hashes only), id = family id
 };
+// True for kinds whose changes bump the tenant version (every kind but the sign-in state ones).
+bool BumpsTenantVersion(ObjectKind kind);
 const char* ObjectKindName(ObjectKind kind);  // "policy", "namedLocation", ...
 
 struct StoredObject {
@@ -121,7 +127,8 @@ class Store {
   virtual absl::Status ReplaceAll(const std::vector<ObjectKind>& kinds,
                                   const std::vector<StoredObject>& objects,
                                   const AuditEntry& audit) = 0;
-  // Increases with every committed change of a tenant object (not of logs).
+  // Increases with every committed change of a tenant object (not of logs, not of the kinds for
+  // which BumpsTenantVersion is false).
   virtual absl::StatusOr<std::int64_t> TenantVersion() = 0;
 
   // Sign-in log (append-only).

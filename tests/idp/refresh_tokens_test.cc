@@ -1,9 +1,12 @@
 #include "idp/refresh_tokens.h"
 
+#include <memory>
 #include <string>
 
 #include "crypto/crypto.h"
 #include "gtest/gtest.h"
+#include "idp/stored_refresh_tokens.h"
+#include "store/temp_dir.h"
 
 namespace gatehouse::idp {
 namespace {
@@ -26,8 +29,32 @@ RefreshTokenOptions Options() {
   return RefreshTokenOptions{.absolute_lifetime = absl::Hours(24), .idle_timeout = absl::Hours(2)};
 }
 
-TEST(RefreshTokenStore, RotatesOnEveryUseAndCarriesTheGrant) {
-  InMemoryRefreshTokenStore store(Options());
+// Every behaviour below is the RefreshTokenStore contract: it runs against the in-memory store
+// and against the durable one on the SQLite store.
+class RefreshTokenStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  RefreshTokenStore& Make(RefreshTokenOptions options) {
+    if (GetParam() == "InMemory") {
+      tokens_ = std::make_unique<InMemoryRefreshTokenStore>(options);
+    } else {
+      auto opened = store::OpenSqliteStore(dir_.path());
+      EXPECT_TRUE(opened.ok()) << opened.status();
+      backing_ = std::move(*opened);
+      tokens_ = std::make_unique<StoredRefreshTokenStore>(*backing_, options);
+    }
+    return *tokens_;
+  }
+
+  store::testing::TempDir dir_;
+  std::unique_ptr<store::Store> backing_;
+  std::unique_ptr<RefreshTokenStore> tokens_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, RefreshTokenStoreTest, ::testing::Values("InMemory", "Sqlite"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(RefreshTokenStoreTest, RotatesOnEveryUseAndCarriesTheGrant) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   const absl::StatusOr<IssuedRefreshToken> second =
       store.Rotate(first.token, "app-1", kNow + absl::Minutes(10));
@@ -41,8 +68,8 @@ TEST(RefreshTokenStore, RotatesOnEveryUseAndCarriesTheGrant) {
   EXPECT_TRUE(store.Rotate(second->token, "app-1", kNow + absl::Minutes(20)).ok());
 }
 
-TEST(RefreshTokenStore, ReuseOfARotatedTokenRevokesTheWholeFamily) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, ReuseOfARotatedTokenRevokesTheWholeFamily) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   const IssuedRefreshToken second = *store.Rotate(first.token, "app-1", kNow);
   // An attacker replays the stolen first token.
@@ -55,8 +82,8 @@ TEST(RefreshTokenStore, ReuseOfARotatedTokenRevokesTheWholeFamily) {
   EXPECT_EQ(legit.status().message(), "refresh token family was revoked");
 }
 
-TEST(RefreshTokenStore, ReuseRevokesOnlyThatFamily) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, ReuseRevokesOnlyThatFamily) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken a = *store.StartFamily(Grant(), kNow);
   const IssuedRefreshToken b = *store.StartFamily(Grant(), kNow);
   ASSERT_TRUE(store.Rotate(a.token, "app-1", kNow).ok());
@@ -64,23 +91,23 @@ TEST(RefreshTokenStore, ReuseRevokesOnlyThatFamily) {
   EXPECT_TRUE(store.Rotate(b.token, "app-1", kNow).ok());
 }
 
-TEST(RefreshTokenStore, ATokenPresentedByAnotherClientIsRefusedAndRevokesTheFamily) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, ATokenPresentedByAnotherClientIsRefusedAndRevokesTheFamily) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   EXPECT_EQ(store.Rotate(first.token, "app-2", kNow).status().message(),
             "refresh token was issued to another client; its family is revoked");
   EXPECT_FALSE(store.Rotate(first.token, "app-1", kNow).ok());
 }
 
-TEST(RefreshTokenStore, RefusesATokenIdleLongerThanTheIdleTimeout) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RefusesATokenIdleLongerThanTheIdleTimeout) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   EXPECT_EQ(store.Rotate(first.token, "app-1", kNow + absl::Hours(2)).status().message(),
             "refresh token has not been used for too long");
 }
 
-TEST(RefreshTokenStore, EndsTheFamilyAtItsAbsoluteLifetimeEvenWhenUsedOften) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, EndsTheFamilyAtItsAbsoluteLifetimeEvenWhenUsedOften) {
+  RefreshTokenStore& store = Make(Options());
   IssuedRefreshToken current = *store.StartFamily(Grant(), kNow);
   absl::Time t = kNow;
   for (int i = 0; i < 23; ++i) {
@@ -94,15 +121,15 @@ TEST(RefreshTokenStore, EndsTheFamilyAtItsAbsoluteLifetimeEvenWhenUsedOften) {
             "refresh token family has expired; sign in again");
 }
 
-TEST(RefreshTokenStore, RefusesUnknownTokens) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RefusesUnknownTokens) {
+  RefreshTokenStore& store = Make(Options());
   ASSERT_TRUE(store.StartFamily(Grant(), kNow).ok());
   EXPECT_EQ(store.Rotate(crypto::RandomToken(32), "app-1", kNow).status().message(),
             "refresh token is unknown or expired");
 }
 
-TEST(RefreshTokenStore, RevokeTokenRevokesItsFamilyButNotForAnotherClient) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RevokeTokenRevokesItsFamilyButNotForAnotherClient) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   EXPECT_EQ(store.RevokeToken(first.token, "app-2").code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(store.Rotate(first.token, "app-1", kNow).ok());  // nothing was revoked
@@ -112,8 +139,8 @@ TEST(RefreshTokenStore, RevokeTokenRevokesItsFamilyButNotForAnotherClient) {
   EXPECT_TRUE(store.RevokeToken("unknown", "app-1").ok());  // RFC 7009 §2.2
 }
 
-TEST(RefreshTokenStore, RevokesEveryFamilyOfAUserOrADevice) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RevokesEveryFamilyOfAUserOrADevice) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken alice1 = *store.StartFamily(Grant("alice", "d1"), kNow);
   const IssuedRefreshToken alice2 = *store.StartFamily(Grant("alice", "d2"), kNow);
   const IssuedRefreshToken bob = *store.StartFamily(Grant("bob", "d3"), kNow);
@@ -124,16 +151,16 @@ TEST(RefreshTokenStore, RevokesEveryFamilyOfAUserOrADevice) {
   EXPECT_TRUE(store.Rotate(bob.token, "app-1", kNow).ok());
 }
 
-TEST(RefreshTokenStore, RevokeFamilyById) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RevokeFamilyById) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   EXPECT_TRUE(store.RevokeFamily(first.family_id).ok());
   EXPECT_FALSE(store.Rotate(first.token, "app-1", kNow).ok());
   EXPECT_EQ(store.RevokeFamily("rtf_unknown").code(), absl::StatusCode::kNotFound);
 }
 
-TEST(RefreshTokenStore, PurgesFamiliesPastTheirAbsoluteLifetime) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, PurgesFamiliesPastTheirAbsoluteLifetime) {
+  RefreshTokenStore& store = Make(Options());
   const IssuedRefreshToken first = *store.StartFamily(Grant(), kNow);
   ASSERT_TRUE(store.StartFamily(Grant(), kNow + absl::Hours(12)).ok());
   store.PurgeExpired(kNow + absl::Hours(24));
@@ -142,19 +169,42 @@ TEST(RefreshTokenStore, PurgesFamiliesPastTheirAbsoluteLifetime) {
             "refresh token is unknown or expired");
 }
 
-TEST(RefreshTokenStore, RequiresClientAndUser) {
-  InMemoryRefreshTokenStore store(Options());
+TEST_P(RefreshTokenStoreTest, RequiresClientAndUser) {
+  RefreshTokenStore& store = Make(Options());
   RefreshGrant grant = Grant();
   grant.client_id.clear();
   EXPECT_EQ(store.StartFamily(grant, kNow).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(RefreshTokenStore, IsBounded) {
-  InMemoryRefreshTokenStore store(RefreshTokenOptions{
+TEST_P(RefreshTokenStoreTest, IsBounded) {
+  RefreshTokenStore& store = Make(RefreshTokenOptions{
       .absolute_lifetime = absl::Hours(1), .idle_timeout = absl::Hours(1), .max_families = 1});
   ASSERT_TRUE(store.StartFamily(Grant(), kNow).ok());
   EXPECT_EQ(store.StartFamily(Grant(), kNow).status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(store.StartFamily(Grant(), kNow + absl::Hours(1)).ok());
+}
+
+TEST(StoredRefreshTokenStore, FamiliesSurviveAReopenOfTheStore) {
+  store::testing::TempDir dir;
+  std::string token;
+  {
+    auto backing = store::OpenSqliteStore(dir.path());
+    ASSERT_TRUE(backing.ok());
+    StoredRefreshTokenStore tokens(**backing, Options());
+    token = tokens.StartFamily(Grant(), kNow)->token;
+  }
+  auto backing = store::OpenSqliteStore(dir.path());
+  ASSERT_TRUE(backing.ok());
+  StoredRefreshTokenStore tokens(**backing, Options());
+  auto rotated = tokens.Rotate(token, "app-1", kNow + absl::Minutes(1));
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  EXPECT_EQ(rotated->grant.device_id, "device-1");
+  // Only hashes are stored.
+  auto all = (*backing)->List(store::ObjectKind::kRefreshTokenFamily);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].body.find(rotated->token), std::string::npos);
+  EXPECT_EQ((*all)[0].body.find(token.substr(token.find('.') + 1)), std::string::npos);
 }
 
 }  // namespace

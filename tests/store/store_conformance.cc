@@ -203,6 +203,21 @@ TEST_P(StoreConformance, TenantVersionIncreasesWithEveryObjectChange) {
   EXPECT_EQ(Version(*store_), 5);
 }
 
+TEST_P(StoreConformance, SignInStateKindsDoNotBumpTheTenantVersionNorTheAuditLog) {
+  ASSERT_TRUE(store_->Put(ObjectKind::kCredential, "user:u1", R"({"passwordHash":"x"})",
+                          AuditEntry{}).ok());
+  ASSERT_TRUE(store_->Put(ObjectKind::kRefreshTokenFamily, "rtf_1", "{}", AuditEntry{}).ok());
+  ASSERT_TRUE(store_->Put(ObjectKind::kRefreshTokenFamily, "rtf_1", "{}", AuditEntry{}, 1).ok());
+  ASSERT_TRUE(store_->Delete(ObjectKind::kRefreshTokenFamily, "rtf_1", AuditEntry{}).ok());
+  EXPECT_EQ(Version(*store_), 0);
+  EXPECT_THAT(AllAudit(*store_), IsEmpty());
+  auto stored = store_->Get(ObjectKind::kCredential, "user:u1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->version, 1);
+  EXPECT_FALSE(
+      store_->Put(ObjectKind::kCredential, "user:u1", "{}", AuditEntry{}, /*expected=*/5).ok());
+}
+
 TEST_P(StoreConformance, TenantVersionIgnoresLogsOutboxReadsAndRefusedWrites) {
   ASSERT_TRUE(store_->Put(ObjectKind::kPolicy, "p", "{}", Audit()).ok());
   ASSERT_TRUE(store_->AppendSignIn(SignIn("s1", "u1", "app", 0, "success", T(0))).ok());
