@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   libmaxmind-db-writer-perl mmdb-bin wrk prometheus
+  gnuplot-nox
   chromium
 )
 

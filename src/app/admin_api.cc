@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "app/lockout_guard.h"
 #include "app/odata_query.h"
+#include "app/sign_in_evaluation.h"
 #include "ca/authentication_strength.h"
 #include "ca/decision_json.h"
 #include "ca/policy_codec.h"
@@ -17,6 +18,7 @@
 #include "core/json_document.h"
 #include "core/text.h"
 #include "directory/directory_codec.h"
+#include "idp/credentials.h"
 #include "nlohmann/json.hpp"
 
 namespace gatehouse::app {
@@ -151,9 +153,89 @@ void ValidateDirectoryObject(const json& doc, core::ProblemList& problems) {
   Read(doc, builder, problems);
 }
 
+// Takes Graph's passwordProfile.password out of a user body (it is never stored in the body nor
+// returned): nullopt when absent; "error" set when it is not a valid password.
+std::optional<std::string> TakePassword(json& doc, std::optional<HttpResponse>& error) {
+  auto profile = doc.find("passwordProfile");
+  if (profile == doc.end() || !profile->is_object()) return std::nullopt;
+  auto password = profile->find("password");
+  if (password == profile->end()) return std::nullopt;
+  if (password->is_null()) {
+    profile->erase(password);
+    return std::nullopt;
+  }
+  if (!password->is_string()) {
+    core::ProblemList p;
+    p.AddError("/passwordProfile/password", "expected a string");
+    error = ValidationProblem(p);
+    return std::nullopt;
+  }
+  std::string value = password->get<std::string>();
+  profile->erase(password);
+  if (profile->empty()) doc.erase("passwordProfile");
+  if (absl::Status valid = idp::ValidatePassword(value); !valid.ok()) {
+    core::ProblemList p;
+    p.AddError("/passwordProfile/password", std::string(valid.message()));
+    error = ValidationProblem(p);
+    return std::nullopt;
+  }
+  return value;
+}
+
+// OIDC redirect URIs of an application (web, spa, publicClient): absolute, no fragment, at most
+// 256 characters; web and spa need https, or http on a loopback host.
+void ValidateRedirectUris(const json& doc, core::ProblemList& problems) {
+  for (const char* platform : {"web", "spa", "publicClient"}) {
+    auto it = doc.find(platform);
+    if (it == doc.end() || it->is_null()) continue;
+    const std::string pointer = std::string("/") + platform + "/redirectUris";
+    if (!it->is_object()) {
+      problems.AddError(std::string("/") + platform, "expected an object");
+      continue;
+    }
+    auto uris = it->find("redirectUris");
+    if (uris == it->end() || uris->is_null()) continue;
+    if (!uris->is_array()) {
+      problems.AddError(pointer, "expected an array of URIs");
+      continue;
+    }
+    for (std::size_t i = 0; i < uris->size(); ++i) {
+      const json& u = (*uris)[i];
+      const std::string at = pointer + "/" + std::to_string(i);
+      if (!u.is_string()) {
+        problems.AddError(at, "expected a URI");
+        continue;
+      }
+      const std::string uri = u.get<std::string>();
+      const auto scheme_end = uri.find("://");
+      if (uri.size() > 256 || scheme_end == std::string::npos || scheme_end == 0 ||
+          uri.find('#') != std::string::npos || uri.find_first_of(" \t\r\n") != std::string::npos) {
+        problems.AddError(at, "'" + uri.substr(0, 256) +
+                                  "' is not an absolute URI without fragment (at most 256 characters)");
+        continue;
+      }
+      const std::string scheme = absl::AsciiStrToLower(uri.substr(0, scheme_end));
+      if (std::string(platform) != "publicClient" && scheme != "https") {
+        const std::string rest = uri.substr(scheme_end + 3);
+        const bool loopback = absl::StartsWith(rest, "localhost") || absl::StartsWith(rest, "127.0.0.1") ||
+                              absl::StartsWith(rest, "[::1]");
+        if (scheme != "http" || !loopback) {
+          problems.AddError(at, "'" + uri + "': web and spa redirect URIs must use https (http only on "
+                                            "localhost / 127.0.0.1 / [::1])");
+        }
+      }
+    }
+  }
+}
+
+void ValidateApplication(const json& doc, core::ProblemList& problems) {
+  ValidateDirectoryObject<directory::ReadApplications>(doc, problems);
+  ValidateRedirectUris(doc, problems);
+}
+
 class AdminApi {
  public:
-  explicit AdminApi(AdminApiContext& context) : ctx_(context) {}
+  explicit AdminApi(AdminApiContext& context) : ctx_(context), credentials_(*context.store) {}
 
   void Register(http::Router& router);
 
@@ -180,6 +262,8 @@ class AdminApi {
   HttpResponse AddGroupMember(HttpRequest& request, const AdminPrincipal& who);
   HttpResponse RemoveGroupMember(HttpRequest& request, const AdminPrincipal& who);
   HttpResponse WhatIf(HttpRequest& request);
+  HttpResponse AddPassword(HttpRequest& request, const AdminPrincipal& who);
+  HttpResponse RemovePassword(HttpRequest& request, const AdminPrincipal& who);
   HttpResponse EvaluateAndLog(HttpRequest& request);
   HttpResponse SignIns(HttpRequest& request);
   HttpResponse DirectoryAudits(HttpRequest& request);
@@ -201,6 +285,7 @@ class AdminApi {
   }
 
   AdminApiContext& ctx_;
+  idp::CredentialStore credentials_;  // user passwords, client secrets (never in bodies)
   std::vector<Collection> collections_;
 };
 
@@ -354,16 +439,19 @@ HttpResponse AdminApi::Create(const Collection& c, HttpRequest& request, const A
   HttpResponse error;
   auto doc = BodyObject(request, error);
   if (!doc) return error;
+  std::optional<std::string> password;
+  if (c.kind == store::ObjectKind::kUser) {
+    std::optional<HttpResponse> refused;
+    password = TakePassword(*doc, refused);
+    if (refused) return *refused;
+  }
   std::string id;
   if (auto it = doc->find(c.id_field); it != doc->end() && it->is_string()) id = it->get<std::string>();
   if (id.empty()) {
-    if (c.id_field != "id") {
-      core::ProblemList p;
-      p.AddError("/" + c.id_field, "required");
-      return ValidationProblem(p);
-    }
+    // As Graph does, the server assigns the key when the caller leaves it out (an application's
+    // appId as well as an object id).
     id = NewGuid();
-    (*doc)["id"] = id;
+    (*doc)[c.id_field] = id;
   }
   if (id.size() > 200 || id.find('/') != std::string::npos) {
     return http::Problem(400, "The request body is not valid", "'" + id + "' is not a usable id");
@@ -375,7 +463,13 @@ HttpResponse AdminApi::Create(const Collection& c, HttpRequest& request, const A
   }
   if (!c.odata_type.empty() && !doc->contains("@odata.type")) (*doc)["@odata.type"] = c.odata_type;
   if (auto problem = Check(c, *doc, /*creating=*/true, request)) return *problem;
-  return Commit(c, id, *doc, who, request, 0, 201);
+  HttpResponse response = Commit(c, id, *doc, who, request, 0, 201);
+  if (password && response.status == 201) {
+    if (absl::Status s = credentials_.SetUserPassword(id, *password, ctx_.clock()); !s.ok()) {
+      return http::ProblemFor(s);
+    }
+  }
+  return response;
 }
 
 HttpResponse AdminApi::Update(const Collection& c, HttpRequest& request, const AdminPrincipal& who) {
@@ -388,6 +482,12 @@ HttpResponse AdminApi::Update(const Collection& c, HttpRequest& request, const A
   HttpResponse error;
   auto patch = BodyObject(request, error);
   if (!patch) return error;
+  std::optional<std::string> password;
+  if (c.kind == store::ObjectKind::kUser) {
+    std::optional<HttpResponse> refused;
+    password = TakePassword(*patch, refused);
+    if (refused) return *refused;
+  }
   json doc = json::parse((*existing)->body, nullptr, false);
   MergePatch(doc, *patch);
   doc[c.id_field] = id;  // the id cannot change
@@ -403,7 +503,13 @@ HttpResponse AdminApi::Update(const Collection& c, HttpRequest& request, const A
       return http::Problem(400, "Bad If-Match", "use the ETag of a previous response");
     }
   }
-  return Commit(c, id, doc, who, request, expected, 204);
+  HttpResponse response = Commit(c, id, doc, who, request, expected, 204);
+  if (password && response.status == 204) {
+    if (absl::Status s = credentials_.SetUserPassword(id, *password, ctx_.clock()); !s.ok()) {
+      return http::ProblemFor(s);
+    }
+  }
+  return response;
 }
 
 HttpResponse AdminApi::Remove(const Collection& c, HttpRequest& request, const AdminPrincipal& who) {
@@ -427,7 +533,57 @@ HttpResponse AdminApi::Remove(const Collection& c, HttpRequest& request, const A
     return http::Problem(404, "Not found", "no " + c.noun + " with id '" + id + "'");
   }
   if (!status.ok()) return http::ProblemFor(status);
+  if (c.kind == store::ObjectKind::kUser) (void)credentials_.DeleteUser(id);
+  if (c.kind == store::ObjectKind::kApplication) (void)credentials_.DeleteClient(id);
   RefreshTenant();
+  return HttpResponse{204, {}, ""};
+}
+
+HttpResponse AdminApi::AddPassword(HttpRequest& request, const AdminPrincipal&) {
+  const std::string& id = request.path_params["id"];
+  auto app = ctx_.store->Get(store::ObjectKind::kApplication, id);
+  if (!app.ok()) return http::ProblemFor(app.status());
+  if (!app->has_value()) return http::Problem(404, "Not found", "no application with appId '" + id + "'");
+  std::string display_name;
+  if (!request.body.empty()) {
+    HttpResponse error;
+    auto body = BodyObject(request, error);
+    if (!body) return error;
+    if (auto pc = body->find("passwordCredential"); pc != body->end() && pc->is_object()) {
+      if (auto dn = pc->find("displayName"); dn != pc->end() && dn->is_string()) {
+        display_name = dn->get<std::string>().substr(0, 256);
+      }
+    }
+  }
+  auto secret = credentials_.AddClientSecret(id, display_name, ctx_.clock());
+  if (!secret.ok()) return http::ProblemFor(secret.status());
+  HttpResponse response = JsonResponse(
+      200, {{"@odata.context", std::string(kGraphContext) + "microsoft.graph.passwordCredential"},
+            {"customKeyIdentifier", nullptr},
+            {"displayName", secret->display_name},
+            {"endDateTime", core::FormatIsoDateTime(secret->end)},
+            {"hint", secret->hint},
+            {"keyId", secret->key_id},
+            {"secretText", secret->secret_text},
+            {"startDateTime", core::FormatIsoDateTime(secret->start)}});
+  response.SetHeader("Cache-Control", "no-store");
+  return response;
+}
+
+HttpResponse AdminApi::RemovePassword(HttpRequest& request, const AdminPrincipal&) {
+  const std::string& id = request.path_params["id"];
+  HttpResponse error;
+  auto body = BodyObject(request, error);
+  if (!body) return error;
+  std::string key_id = body->value("keyId", "");
+  if (key_id.empty()) {
+    core::ProblemList p;
+    p.AddError("/keyId", "required");
+    return ValidationProblem(p);
+  }
+  absl::Status s = credentials_.RemoveClientSecret(id, key_id);
+  if (s.code() == absl::StatusCode::kNotFound) return http::Problem(404, "Not found", std::string(s.message()));
+  if (!s.ok()) return http::ProblemFor(s);
   return HttpResponse{204, {}, ""};
 }
 
@@ -552,29 +708,15 @@ HttpResponse AdminApi::EvaluateAndLog(HttpRequest& request) {
   HttpResponse error;
   auto body = BodyObject(request, error);
   if (!body) return error;
-  const ca::CompiledPolicySet& set = *snapshot->bundle.compiled;
   core::ProblemList problems;
-  auto parsed = ca::ReadSignInRequest(*body, set.directory(), ctx_.geoip, problems);
-  if (!parsed.ok()) return ValidationProblem(problems);
-  if (!body->contains("time")) parsed->context.time = ctx_.clock();
-  ca::Decision decision;
-  set.Evaluate(parsed->context, decision);
+  ca::SignInLogIds ids{request.request_id, body->value("correlationId", request.request_id)};
+  auto evaluated = EvaluateSignIn(*snapshot, *body, ctx_.geoip, ids, ctx_.clock(), problems);
+  if (!evaluated.ok()) return ValidationProblem(problems);
   if (ctx_.metrics) {
     ctx_.metrics->Increment("gatehouse_ca_decisions_total",
-                            {{"decision", ca::ToString(decision.outcome)}, {"mode", "signIn"}});
+                            {{"decision", ca::ToString(evaluated->decision.outcome)}, {"mode", "signIn"}});
   }
-  ca::SignInLogIds ids{request.request_id, body->value("correlationId", request.request_id)};
-  auto record = ca::SignInLogRecord(set, parsed->context, decision, ids);
-  store::SignInRecord row;
-  row.id = ids.id;
-  row.created = parsed->context.time;
-  row.user_id = record.value("userId", "");
-  row.user_principal_name = record.value("userPrincipalName", "");
-  row.app_id = record.value("appId", "");
-  row.ip_address = record.value("ipAddress", "");
-  row.error_code = record["status"]["errorCode"].get<int>();
-  row.conditional_access_status = record["conditionalAccessStatus"].get<std::string>();
-  row.body = record.dump();
+  store::SignInRecord row = SignInRow(evaluated->record, evaluated->request.context.time);
   auto started = std::chrono::steady_clock::now();
   absl::Status status = ctx_.store->AppendSignIn(row);
   if (ctx_.metrics) {
@@ -753,7 +895,7 @@ void AdminApi::Register(http::Router& router) {
        ValidateDirectoryObject<directory::ReadGroups>},
       {"/v1.0/applications", store::ObjectKind::kApplication, kDirRead, kDirWrite,
        "#microsoft.graph.application", "applications", "ApplicationManagement", "application",
-       "appId", false, ValidateDirectoryObject<directory::ReadApplications>},
+       "appId", false, ValidateApplication},
       {"/v1.0/devices", store::ObjectKind::kDevice, kDirRead, kDirWrite, "#microsoft.graph.device",
        "devices", "Device", "device", "id", false, ValidateDirectoryObject<directory::ReadDevices>},
       {"/v1.0/roleManagement/directory/roleAssignments", store::ObjectKind::kRoleAssignment,
@@ -789,6 +931,10 @@ void AdminApi::Register(http::Router& router) {
                  return Remove(*cp, r, w);
                }));
   }
+  router.Add("POST", "/v1.0/applications/{id}/addPassword",
+             Guarded(kDirWrite, [this](HttpRequest& r, const AdminPrincipal& w) { return AddPassword(r, w); }));
+  router.Add("POST", "/v1.0/applications/{id}/removePassword",
+             Guarded(kDirWrite, [this](HttpRequest& r, const AdminPrincipal& w) { return RemovePassword(r, w); }));
   router.Add("GET", "/v1.0/groups/{id}/members",
              Guarded(kDirRead, [this](HttpRequest& r, const AdminPrincipal&) { return GroupMembers(r); }));
   router.Add("POST", "/v1.0/groups/{id}/members/$ref",

@@ -67,6 +67,13 @@ const std::vector<std::string>& KnownAdminScopes() {
   static const auto* scopes = new std::vector<std::string>{
       "Policy.Read.ConditionalAccess", "Policy.ReadWrite.ConditionalAccess", "Directory.Read.All",
       "Directory.ReadWrite.All",       "AuditLog.Read.All",                  "Metrics.Read.All",
+      // UEM admin API (docs/uem.md) and the partner compliance API (a partner client holds only
+      // DeviceCompliance.ReadWrite.Partner).
+      "DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All",
+      "DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.ReadWrite.All",
+      "DeviceCompliance.ReadWrite.Partner",
+      // Identity Protection (docs/risk.md §8): risky users, confirm compromised / dismiss.
+      "IdentityRiskyUser.Read.All", "IdentityRiskyUser.ReadWrite.All",
   };
   return *scopes;
 }
@@ -101,6 +108,8 @@ absl::Status AdminAuthority::Initialize() {
   std::sort(objects.begin(), objects.end(),
             [](const auto& a, const auto& b) { return a.modified < b.modified; });
   for (const auto& object : objects) {
+    // The OIDC ID-token key ring (app/keys_command.h) shares the kind; it is not an admin key.
+    if (object.id == "idp-key-ring") continue;
     json doc = json::parse(object.body, nullptr, false);
     if (!doc.is_object() || !doc.contains("privateKeyPem") || !doc["privateKeyPem"].is_string()) {
       return absl::DataLossError("signing key '" + object.id + "' is unreadable");

@@ -2,6 +2,9 @@
 #include "CLI/CLI.hpp"
 #include "app/ca_commands.h"
 #include "app/compliance_command.h"
+#include "app/keys_command.h"
+#include "app/partner_api.h"
+#include "app/risk_command.h"
 #include "app/serve_command.h"
 
 int main(int argc, char** argv) {
@@ -10,7 +13,10 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   gatehouse::app::AddCaCommands(app, exit_code);
   gatehouse::app::AddComplianceCommands(app);
+  gatehouse::app::AddRiskCommands(app, exit_code);
   gatehouse::app::AddServeCommands(app, exit_code);
+  gatehouse::app::AddKeysCommands(app, exit_code);
+  gatehouse::app::AddPartnerCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,8 +9,12 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "app/admin_api.h"
 #include "app/demo_tenant.h"
+#include "app/sign_in_risk_source.h"
+#include "app/sign_in_server.h"
 #include "app/tenant_io.h"
 #include "core/iso_time.h"
 #include "core/json_document.h"
@@ -122,11 +126,36 @@ std::string ApplyConfiguration(ServeOptions& o, const std::vector<std::string>& 
   boolean("demo", "GATEHOUSE_DEMO", "--demo", o.demo);
   boolean("metricsAnonymous", "GATEHOUSE_METRICS_ANONYMOUS", "--metrics-anonymous",
           o.metrics_anonymous);
+  number("agentProofPort", "GATEHOUSE_AGENT_PROOF_PORT", "--agent-proof-port", o.agent_proof_port);
+  text("riskConfigFile", "GATEHOUSE_RISK_CONFIG", "--risk-config", o.risk_config_file);
+  // trustedProxies: a JSON array of CIDRs, or a comma-separated list in the environment / flag.
+  if (!given("--trusted-proxies")) {
+    if (const char* value = std::getenv("GATEHOUSE_TRUSTED_PROXIES")) {
+      o.trusted_proxies.clear();
+      for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+        o.trusted_proxies.push_back(std::string(absl::StripAsciiWhitespace(part)));
+      }
+    } else if (config.contains("trustedProxies")) {
+      const json& list = config["trustedProxies"];
+      o.trusted_proxies.clear();
+      if (!list.is_array()) error = o.config_file + ": /trustedProxies: expected an array of CIDRs";
+      for (std::size_t i = 0; list.is_array() && i < list.size(); ++i) {
+        if (!list[i].is_string()) {
+          error = o.config_file + ": /trustedProxies/" + std::to_string(i) + ": expected a CIDR";
+          break;
+        }
+        o.trusted_proxies.push_back(list[i].get<std::string>());
+      }
+    }
+  }
+  if (error.empty()) error = ApplyUemConfiguration(o.uem, config, explicit_flags, o.config_file);
   for (const auto& [key, value] : config.items()) {
+    if (IsUemConfigKey(key)) continue;
     static const char* kKnown[] = {"listen", "dataDir", "store", "role", "tlsCertificateFile",
                                    "tlsPrivateKeyFile", "geoipDatabase", "emergencyAccessGroupId",
                                    "issuer", "ioThreads", "maxBodyBytes", "rateLimitPerSecond",
-                                   "rateLimitBurst", "demo", "metricsAnonymous"};
+                                   "rateLimitBurst", "demo", "metricsAnonymous",
+                                   "agentProofPort", "riskConfigFile", "trustedProxies"};
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
       error = o.config_file + ": /" + key + ": unknown setting (see docs/operations.md)";
     }
@@ -146,9 +175,8 @@ int RunServe(const ServeOptions& options) {
               << ": only the embedded SQLite store is available in this version\n";
     return 2;
   }
-  if (options.role.find("idp") == std::string::npos) {
-    std::cerr << "gatehouse serve: --role " << options.role
-              << ": this version serves the idp role (admin API); the uem role comes later\n";
+  if (std::string error = CheckRoles(options.role); !error.empty()) {
+    std::cerr << "gatehouse serve: " << error << "\n";
     return 2;
   }
   std::error_code ec;
@@ -204,6 +232,29 @@ int RunServe(const ServeOptions& options) {
     geoip = std::move(*db);
   }
 
+  std::vector<location::CidrRange> proxy_ranges;
+  for (const std::string& cidr : options.trusted_proxies) {
+    auto range = location::CidrRange::Parse(cidr);
+    if (!range.ok()) {
+      Log("error", "bad trustedProxies entry", {{"value", cidr}, {"error", range.status().message()}});
+      return 2;
+    }
+    proxy_ranges.push_back(*range);
+  }
+  // The risk engine behind the sign-in pipeline (docs/risk.md §8): learned state in the store.
+  std::unique_ptr<RiskEngineSignInRiskSource> risk_source;
+  if (RoleIncludes(options.role, "idp")) {
+    auto risk_config = LoadRiskConfigFile(options.risk_config_file);
+    if (!risk_config.ok()) {
+      Log("error", "cannot load the risk configuration", {{"error", risk_config.status().message()}});
+      return 2;
+    }
+    risk_source = std::make_unique<RiskEngineSignInRiskSource>(*risk_config, store->get());
+    if (absl::Status s = risk_source->Load(); !s.ok()) {
+      Log("warning", "risk state partly loaded", {{"error", s.message()}});
+    }
+  }
+
   http::MetricsRegistry metrics;
   DeclareAdminApiMetrics(metrics);
   AdminApiContext context;
@@ -215,7 +266,32 @@ int RunServe(const ServeOptions& options) {
   context.emergency_access_group_id = options.emergency_access_group_id;
   context.metrics_anonymous = options.metrics_anonymous;
   http::Router router;
-  auto api = RegisterAdminApi(router, context);
+  const bool idp_role = RoleIncludes(options.role, "idp");
+  auto api = idp_role ? RegisterAdminApi(router, context) : nullptr;
+  // The sign-in server (OIDC provider, sign-in pages, device registration; docs/sign-in.md).
+  std::unique_ptr<SignInServer> sign_in;
+  if (idp_role) {
+    SignInServerContext sign_in_context;
+    sign_in_context.store = store->get();
+    sign_in_context.tenant = &tenant;
+    sign_in_context.auth = &auth;
+    sign_in_context.metrics = &metrics;
+    sign_in_context.geoip = geoip.get();
+    sign_in_context.risk = risk_source.get();
+    sign_in_context.trusted_proxies = location::CidrSet(proxy_ranges);
+    sign_in_context.tls = tls;
+    sign_in_context.agent_proof_port = options.agent_proof_port;
+    sign_in_context.demo_app = options.demo;
+    auto created = SignInServer::Create(sign_in_context);
+    if (!created.ok()) {
+      Log("error", "cannot start the sign-in server", {{"error", created.status().message()}});
+      return 1;
+    }
+    sign_in = std::move(*created);
+    sign_in->SetIssuer(options.issuer.empty() ? base_url : options.issuer);
+    sign_in->Register(router);
+    RegisterRiskyUsersApi(router, {&auth, &tenant, risk_source.get()});
+  }
 
   // Signals are taken by a dedicated thread; every other thread keeps them blocked.
   sigset_t signals;
@@ -223,6 +299,15 @@ int RunServe(const ServeOptions& options) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // After the mask: the device roles' threads inherit it.
+  auto device_roles = StartDeviceRoles(
+      router, options.uem,
+      {options.role, options.data_dir, store->get(), &tenant, &auth, &metrics, options.demo,
+       idp_role, options.metrics_anonymous});
+  if (!device_roles.ok()) {
+    Log("error", "cannot start the device roles", {{"error", device_roles.status().message()}});
+    return 1;
+  }
 
   http::HttpServerOptions server_options;
   server_options.host = host;
@@ -250,6 +335,22 @@ int RunServe(const ServeOptions& options) {
   }
   const std::string url = std::string(tls ? "https://" : "http://") + host + ":" +
                           std::to_string((*server)->port());
+  std::string demo_password;
+  if (sign_in) {
+    sign_in->SetIssuer(options.issuer.empty() ? url : options.issuer);
+    if (options.demo) {
+      auto prepared = PrepareDemoSignIn(**store, sign_in->Issuer());
+      if (!prepared.ok()) {
+        Log("error", "cannot prepare the demo sign-in", {{"error", prepared.status().message()}});
+      } else {
+        demo_password = *prepared;
+      }
+      (void)tenant.Refresh();
+    }
+  }
+  if (absl::Status s = (*device_roles)->OnServing((*server)->port()); !s.ok()) {
+    Log("error", "cannot start the partner connector", {{"error", s.message()}});
+  }
   std::cout << "Gatehouse is serving on " << url << "\n"
             << "  store: SQLite in " << options.data_dir << (options.demo ? " (demo tenant)" : "")
             << "\n";
@@ -262,6 +363,12 @@ int RunServe(const ServeOptions& options) {
   }
   std::cout << "  then: curl -H \"Authorization: Bearer $TOKEN\" " << url
             << "/v1.0/identity/conditionalAccess/policies\n"
+            << (options.demo && sign_in
+                    ? "  demo app: " + sign_in->Issuer() + "/demo/app   user: " +
+                          std::string(kDemoUserPrincipalName) +
+                          (demo_password.empty() ? std::string("\n")
+                                                 : "   password: " + demo_password + " (printed at first start only)" + "\n")
+                    : std::string())
             << "  health: " << url << "/healthz   stop: Ctrl-C or SIGTERM\n"
             << std::flush;
   Log("info", "serving", {{"url", url}, {"dataDir", options.data_dir}});
@@ -272,6 +379,11 @@ int RunServe(const ServeOptions& options) {
     while (!stopping.load()) {
       for (int i = 0; i < 10 && !stopping.load(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (sign_in) {
+        if (absl::Status s = sign_in->ReloadKeys(); !s.ok()) {
+          Log("warning", "signing key reload failed", {{"error", s.message()}});
+        }
       }
       if (absl::Status s = tenant.Refresh(); !s.ok()) {
         Log("warning", "tenant refresh failed", {{"error", s.message()}});
@@ -287,6 +399,11 @@ int RunServe(const ServeOptions& options) {
   (*server)->Wait();
   stopping = true;
   follower.join();
+  if (risk_source) {
+    if (absl::Status s = risk_source->Flush(); !s.ok()) {
+      Log("warning", "cannot save the risk population model", {{"error", s.message()}});
+    }
+  }
   // If the server stopped for another reason, release the signal thread.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
@@ -314,6 +431,14 @@ void AddServeCommands(CLI::App& root, int& exit_code) {
                     "group whose members no policy may lock out");
   serve->add_option("--issuer", options->issuer, "token issuer URL (default: the listen URL)");
   serve->add_flag("--metrics-anonymous", options->metrics_anonymous, "serve /metrics without a token");
+  serve->add_option("--agent-proof-port", options->agent_proof_port,
+                    "loopback port where sign-in pages ask the local agent for a device proof");
+  serve->add_option("--risk-config", options->risk_config_file,
+                    "risk engine configuration JSON (docs/risk.md)");
+  serve->add_option("--trusted-proxies", options->trusted_proxies,
+                    "CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated)")
+      ->delimiter(',');
+  AddUemServeFlags(serve, options->uem);
   serve->callback([serve, options, &exit_code] {
     std::vector<std::string> given;
     for (const CLI::Option* opt : serve->get_options()) {

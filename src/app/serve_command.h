@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "app/uem_role.h"
+
 namespace CLI {
 class App;
 }
@@ -27,6 +29,10 @@ struct ServeOptions {
   std::string emergency_access_group_id;
   std::string issuer;  // default http(s)://<listen>
   bool metrics_anonymous = false;
+  int agent_proof_port = 47823;  // sign-in pages ask the local agent here (docs/sign-in.md)
+  std::string risk_config_file;  // risk engine configuration (docs/risk.md §7); empty: defaults
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  UemRoleOptions uem;  // device roles: UEM, partner link (docs/uem.md)
 };
 
 // Loads `config_file` (JSON, keys as in docs/operations.md) then GATEHOUSE_* environment

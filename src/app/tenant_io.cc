@@ -108,7 +108,14 @@ absl::StatusOr<ImportSummary> ImportTenant(store::Store& store, const std::strin
       std::string id = IdOf(*object, kind == store::ObjectKind::kDevice && object->contains("id")
                                          ? "id"
                                          : id_field);
-      add(kind, id, *object);
+      json body = *object;
+      // A bundle may carry Graph's passwordProfile.password: never store it in a user body
+      // (passwords are set through the admin API and kept only as hashes; docs/sign-in.md).
+      if (kind == store::ObjectKind::kUser && body.contains("passwordProfile") &&
+          body["passwordProfile"].is_object()) {
+        body["passwordProfile"].erase("password");
+      }
+      add(kind, id, body);
       ++*counter;
     }
   }

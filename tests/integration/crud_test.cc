@@ -216,9 +216,12 @@ TEST_F(AdminApiValidation, ErrorsNameTheJsonPointer) {
   ASSERT_EQ(no_principal.status, 400) << no_principal.body;
   EXPECT_EQ(BodyOf(no_principal)["errors"][0]["pointer"], "/principalId");
 
+  // Graph assigns an application's appId when the caller leaves it out.
   auto no_app_id = admin.Post("/v1.0/applications", {{"displayName", "Nameless"}});
-  ASSERT_EQ(no_app_id.status, 400) << no_app_id.body;
-  EXPECT_EQ(BodyOf(no_app_id)["errors"][0]["pointer"], "/appId");
+  ASSERT_EQ(no_app_id.status, 201) << no_app_id.body;
+  const std::string assigned = BodyOf(no_app_id)["appId"];
+  EXPECT_EQ(assigned.size(), 36u) << no_app_id.body;
+  EXPECT_EQ(admin.Get("/v1.0/applications/" + assigned).status, 200);
 
   auto bad_cidr = admin.Post(kNamedLocations, IpLocation("Bad", "300.1.2.3/24"));
   ASSERT_EQ(bad_cidr.status, 400) << bad_cidr.body;
