@@ -1,7 +1,6 @@
 #include "app/admin_api.h"
 
 #include <chrono>
-#include <random>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -17,6 +16,7 @@
 #include "core/iso_time.h"
 #include "core/json_document.h"
 #include "core/text.h"
+#include "crypto/crypto.h"
 #include "directory/directory_codec.h"
 #include "idp/credentials.h"
 #include "nlohmann/json.hpp"
@@ -30,42 +30,12 @@ using http::HttpResponse;
 
 constexpr const char* kGraphContext = "https://graph.microsoft.com/v1.0/$metadata#";
 
-std::string NewGuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::uint64_t> dist;
-  std::uint64_t hi = dist(rng), lo = dist(rng);
-  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // RFC 4122 variant
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buffer;
-}
-
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay as they are).
-std::string EncodeQueryValue(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 // The next page's link keeps the caller's $filter and $top.
 std::string NextLink(const std::string& path, const HttpRequest& request, int top,
                      std::int64_t skip_token) {
   std::string link = path + "?$top=" + std::to_string(top) + "&$skiptoken=" + std::to_string(skip_token);
   if (auto f = request.query.find("$filter"); f != request.query.end()) {
-    link += "&$filter=" + EncodeQueryValue(f->second);
+    link += "&$filter=" + core::PercentEncode(f->second);
   }
   return link;
 }
@@ -450,7 +420,7 @@ HttpResponse AdminApi::Create(const Collection& c, HttpRequest& request, const A
   if (id.empty()) {
     // As Graph does, the server assigns the key when the caller leaves it out (an application's
     // appId as well as an object id).
-    id = NewGuid();
+    id = crypto::RandomGuid();
     (*doc)[c.id_field] = id;
   }
   if (id.size() > 200 || id.find('/') != std::string::npos) {

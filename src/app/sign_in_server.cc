@@ -69,21 +69,6 @@ std::string PercentDecode(std::string_view in) {
   return out;
 }
 
-std::string PercentEncode(std::string_view value) {
-  static const char *kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::map<std::string, std::string> ParseForm(std::string_view body) {
   std::map<std::string, std::string> fields;
@@ -168,7 +153,7 @@ AppendQuery(const std::string &url,
   char sep = url.find('?') == std::string::npos ? '?' : '&';
   for (const auto &[k, v] : params) {
     out += sep;
-    out += PercentEncode(k) + "=" + PercentEncode(v);
+    out += core::PercentEncode(k) + "=" + core::PercentEncode(v);
     sep = '&';
   }
   return out;
@@ -1132,7 +1117,7 @@ HttpResponse SignInServer::Impl::Authorize(HttpRequest &request) {
   if (p.prompt_none)
     return RunPipeline(request, p, *session);
   HttpResponse response{302, {}, ""};
-  response.SetHeader("Location", "/idp/signin?request=" + PercentEncode(p.id));
+  response.SetHeader("Location", "/idp/signin?request=" + core::PercentEncode(p.id));
   response.SetHeader("Cache-Control", "no-store");
   for (auto &c : cookies)
     response.headers.emplace_back("Set-Cookie", std::move(c));

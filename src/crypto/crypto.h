@@ -14,6 +14,8 @@ namespace gatehouse::crypto {
 
 // `bytes` random bytes from the OS CSPRNG, base64url without padding.
 std::string RandomToken(std::size_t bytes = 32);
+// A random (version 4, RFC 4122) GUID in lower case, from the CSPRNG: directory object ids.
+std::string RandomGuid();
 // Lower-case hex SHA-256.
 std::string Sha256Hex(std::string_view data);
 std::string Base64UrlEncode(std::string_view data);

@@ -20,20 +20,6 @@ bool IsValidBinding(std::string_view binding) {
   return true;
 }
 
-std::string NewGuid() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) std::abort();
-  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  std::string out;
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 0xF];
-  }
-  return out;
-}
 
 // `status` with its message's leading `from` replaced by `to`.
 absl::Status WithPrefix(const absl::Status& status, std::string_view from, std::string_view to) {
@@ -151,7 +137,7 @@ absl::StatusOr<DeviceRegistration> DeviceProofVerifier::VerifyRegistration(
   }
   std::string thumbprint = key->Thumbprint();
   return DeviceRegistration{
-      NewGuid(), *std::move(key), std::move(thumbprint), "Workplace", std::string(owner_user_id),
+      crypto::RandomGuid(), *std::move(key), std::move(thumbprint), "Workplace", std::string(owner_user_id),
       now};
 }
 

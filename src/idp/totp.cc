@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/text.h"
+
 namespace gatehouse::idp {
 namespace {
 
@@ -26,23 +28,6 @@ bool OptionsValid(const TotpOptions& options) {
          options.window >= 0 && options.window <= 10;
 }
 
-// RFC 3986 unreserved characters pass; everything else is %XX.
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xF];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -176,8 +161,8 @@ absl::StatusOr<std::int64_t> VerifyTotp(std::string_view secret, std::string_vie
 
 std::string TotpProvisioningUri(std::string_view issuer, std::string_view account,
                                 std::string_view secret, const TotpOptions& options) {
-  const std::string issuer_enc = PercentEncode(issuer);
-  return "otpauth://totp/" + issuer_enc + ":" + PercentEncode(account) +
+  const std::string issuer_enc = core::PercentEncode(issuer);
+  return "otpauth://totp/" + issuer_enc + ":" + core::PercentEncode(account) +
          "?secret=" + Base32Encode(secret) + "&issuer=" + issuer_enc +
          "&algorithm=SHA1&digits=" + std::to_string(options.digits) +
          "&period=" + std::to_string(absl::ToInt64Seconds(options.step));

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "core/status_macros.h"
+#include "core/text.h"
 #include "http/http_server.h"
 #include "http/metrics.h"
 #include "nlohmann/json.hpp"
@@ -15,20 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string FormEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -126,9 +113,9 @@ absl::StatusOr<std::string> PartnerConnector::Token() {
   request.method = "POST";
   request.target = url_.base_path + "/oauth2/v2.0/token";
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
-  request.body = "grant_type=client_credentials&client_id=" + FormEncode(options_.client_id) +
-                 "&client_secret=" + FormEncode(options_.client_secret) +
-                 "&scope=" + FormEncode(kPartnerScope);
+  request.body = "grant_type=client_credentials&client_id=" + core::PercentEncode(options_.client_id) +
+                 "&client_secret=" + core::PercentEncode(options_.client_secret) +
+                 "&scope=" + core::PercentEncode(kPartnerScope);
   GH_ASSIGN_OR_RETURN(http::HttpResponse response,
                       http::Fetch(url_.host, url_.port, request, options_.request_timeout));
   json body = json::parse(response.body, nullptr, false);

@@ -6,7 +6,6 @@
 #include <future>
 #include <map>
 #include <mutex>
-#include <random>
 #include <shared_mutex>
 #include <thread>
 
@@ -33,19 +32,6 @@ constexpr std::size_t kSweepChunk = 256;
 std::int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
 absl::Time FromMicros(std::int64_t m) { return absl::FromUnixMicros(m); }
 
-std::string NewGuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  std::uniform_int_distribution<std::uint64_t> dist;
-  std::uint64_t hi = dist(rng), lo = dist(rng);
-  hi = (hi & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
-  lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buffer;
-}
 
 bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
@@ -700,7 +686,7 @@ absl::StatusOr<json> UemService::CreateEnrollmentToken(const json& body_in) {
     }
     max_uses = it->get<std::int64_t>();
   }
-  const std::string id = NewGuid();
+  const std::string id = crypto::RandomGuid();
   const std::string token = "ghe_" + crypto::RandomToken(32);
   const absl::Time now = impl_->Now();
   const absl::Time expires = now + absl::Seconds(hours * 3600);
@@ -789,7 +775,7 @@ absl::StatusOr<json> UemService::Enroll(const json& body) {
     return absl::InvalidArgumentError("/publicKey: " + std::string(public_key.status().message()));
   }
   auto entry = std::make_shared<DeviceEntry>();
-  entry->id = NewGuid();
+  entry->id = crypto::RandomGuid();
   const std::string secret = "ghd_" + crypto::RandomToken(32);
   entry->secret_hash = crypto::Sha256Hex(secret);
   entry->public_key = public_key->Jwk();
@@ -988,7 +974,7 @@ absl::StatusOr<json> UemService::PutPolicy(const json& body, std::optional<std::
   if (!body.is_object()) return absl::InvalidArgumentError("expected a JSON object");
   json stored = body;
   std::string policy_id = id ? *id : body.value("id", std::string());
-  if (policy_id.empty()) policy_id = NewGuid();
+  if (policy_id.empty()) policy_id = crypto::RandomGuid();
   if (policy_id.size() > 128) return absl::InvalidArgumentError("/id: longer than 128 characters");
   stored["id"] = policy_id;
   core::ProblemList warnings;
