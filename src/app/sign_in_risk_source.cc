@@ -190,29 +190,28 @@ void RiskEngineSignInRiskSource::Record(const idp::SignInRiskInput& input, bool 
 absl::Status RiskEngineSignInRiskSource::ConfirmCompromised(const std::string& user_id,
                                                             absl::Time now,
                                                             const std::string& actor) {
-  {
-    std::unique_lock lock(mutex_);
-    state_.ConfirmCompromised(user_id, now);
-    users_.insert(user_id);
-  }
-  store::AuditEntry audit;
-  audit.actor = actor;
-  audit.activity = "Confirm user compromised";
-  audit.category = "IdentityProtection";
-  audit.details_json = json{{"userId", user_id}}.dump();
-  return PersistUser(user_id, audit);
+  return ApplyAdminAction(user_id, actor, "Confirm user compromised",
+                          [&](risk::RiskState& state) { state.ConfirmCompromised(user_id, now); });
 }
 
 absl::Status RiskEngineSignInRiskSource::Dismiss(const std::string& user_id, absl::Time now,
                                                  const std::string& actor) {
+  return ApplyAdminAction(user_id, actor, "Dismiss user risk",
+                          [&](risk::RiskState& state) { state.Dismiss(user_id, now); });
+}
+
+// Applies an admin action to the user's risk state, then persists it with its audit record.
+absl::Status RiskEngineSignInRiskSource::ApplyAdminAction(
+    const std::string& user_id, const std::string& actor, const std::string& activity,
+    const std::function<void(risk::RiskState&)>& action) {
   {
     std::unique_lock lock(mutex_);
-    state_.Dismiss(user_id, now);
+    action(state_);
     users_.insert(user_id);
   }
   store::AuditEntry audit;
   audit.actor = actor;
-  audit.activity = "Dismiss user risk";
+  audit.activity = activity;
   audit.category = "IdentityProtection";
   audit.details_json = json{{"userId", user_id}}.dump();
   return PersistUser(user_id, audit);

@@ -81,6 +81,9 @@ class RiskEngineSignInRiskSource final : public idp::SignInRiskSource {
 
  private:
   absl::Status PersistUser(const std::string& user_id, const store::AuditEntry& audit);
+  absl::Status ApplyAdminAction(const std::string& user_id, const std::string& actor,
+                                const std::string& activity,
+                                const std::function<void(risk::RiskState&)>& action);
   absl::Status PersistPopulation();
 
   store::Store* store_;

@@ -306,6 +306,10 @@ struct SignInServer::Impl {
                                const BrowserSession &s,
                                const EvaluatedSignIn &evaluated,
                                const std::string &error_code);
+  std::string DecisionTroubleshooting(const HttpRequest &request,
+                                      const PendingAuthorization &p,
+                                      const EvaluatedSignIn &evaluated,
+                                      const std::string &error_code);
   HttpResponse BlockedPage(const HttpRequest &request,
                            const PendingAuthorization &p,
                            const EvaluatedSignIn &evaluated,
@@ -978,15 +982,7 @@ HttpResponse SignInServer::Impl::RemediationPage(
           html::Hidden("request", p.id) + html::Hidden("device_proof", "") +
           "<button type=\"submit\" id=\"recheck\">Re-check</button></form>";
   body += "<p id=\"device-status\" class=\"note\"></p>";
-  body += html::Troubleshooting(
-      {{"request-id", "Request id",
-        evaluated.record.value("id", request.request_id)},
-       {"correlation-id", "Correlation id", p.id},
-       {"timestamp", "Time (UTC)", core::FormatIsoDateTime(Now())},
-       {"app-id", "App id", p.client_id},
-       {"error-code", "Error code", error_code},
-       {"policy-ids", "Policies", FailedPolicyIds(evaluated.record)},
-       {"device-id", "Device id", p.device_id.value_or("none presented")}});
+  body += DecisionTroubleshooting(request, p, evaluated, error_code);
   std::string script_nonce = crypto::RandomToken(16);
   std::string script =
       nonce.ok() ? html::DeviceProofScript("recheck-form", *nonce, p.id,
@@ -996,6 +992,23 @@ HttpResponse SignInServer::Impl::RemediationPage(
       403,
       html::Layout("Access blocked", "remediation", body, script, script_nonce),
       script.empty() ? "" : script_nonce);
+}
+
+// The copyable block of the remediation and blocked pages: the ids an admin needs to find this
+// sign-in in the log.
+std::string SignInServer::Impl::DecisionTroubleshooting(const HttpRequest &request,
+                                                        const PendingAuthorization &p,
+                                                        const EvaluatedSignIn &evaluated,
+                                                        const std::string &error_code) {
+  return html::Troubleshooting(
+      {{"request-id", "Request id",
+        evaluated.record.value("id", request.request_id)},
+       {"correlation-id", "Correlation id", p.id},
+       {"timestamp", "Time (UTC)", core::FormatIsoDateTime(Now())},
+       {"app-id", "App id", p.client_id},
+       {"error-code", "Error code", error_code},
+       {"policy-ids", "Policies", FailedPolicyIds(evaluated.record)},
+       {"device-id", "Device id", p.device_id.value_or("none presented")}});
 }
 
 HttpResponse SignInServer::Impl::BlockedPage(const HttpRequest &request,
@@ -1013,15 +1026,7 @@ HttpResponse SignInServer::Impl::BlockedPage(const HttpRequest &request,
   body += "<p>If you think you should have access, contact your IT help desk "
           "with the details "
           "below.</p>";
-  body += html::Troubleshooting(
-      {{"request-id", "Request id",
-        evaluated.record.value("id", request.request_id)},
-       {"correlation-id", "Correlation id", p.id},
-       {"timestamp", "Time (UTC)", core::FormatIsoDateTime(Now())},
-       {"app-id", "App id", p.client_id},
-       {"error-code", "Error code", error_code},
-       {"policy-ids", "Policies", FailedPolicyIds(evaluated.record)},
-       {"device-id", "Device id", p.device_id.value_or("none presented")}});
+  body += DecisionTroubleshooting(request, p, evaluated, error_code);
   return Html(403, html::Layout("Access blocked", "blocked", body));
 }
 
